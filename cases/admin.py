@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from .models import Allocation, Case
+from .services import case_create, case_update
+
+
+class AllocationInline(admin.TabularInline):
+    model = Allocation
+    extra = 0
+    can_delete = False
+    readonly_fields = ["team", "worker", "started_at", "ended_at", "allocated_by", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["reference", "plan_type", "current_team", "allocated_worker"]
+    list_filter = ["plan_type", "current_team__service"]
+    search_fields = ["reference", "ics_number", "lcs_number", "ehm_number", "liberi_number"]
+    autocomplete_fields = ["current_team", "allocated_worker", "last_closed_to_social_care_by"]
+    inlines = [AllocationInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Team and worker move through allocation, which keeps the history.
+        return ["reference", "current_team", "allocated_worker"] if obj else ["reference"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            case_update(case=obj, by=request.user, note="Changed in the admin", **fields)
+        else:
+            fields.pop("current_team", None)
+            created = case_create(by=request.user, current_team=obj.current_team, **fields)
+            obj.pk = created.pk
+            obj.reference = created.reference

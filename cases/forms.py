@@ -1,0 +1,58 @@
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout
+from django import forms
+
+from people.models import Team, User
+
+from .choices import PlanType
+
+
+class CaseSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name or case number",
+        required=False,
+        max_length=100,
+        help_text="A child's name, or a reference, ICS, LCS, EHM or Liberi number",
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All")
+    plan_type = forms.ChoiceField(
+        label="Plan type", choices=[("", "All"), *PlanType.choices], required=False
+    )
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if teams is not None:
+            self.fields["team"].queryset = teams
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Field.text("q", field_width=Fluid.FULL),
+            Field.select("team"),
+            Field.select("plan_type"),
+            Button("search", "Search", css_class="govuk-button--secondary"),
+        )
+
+
+class AllocateForm(forms.Form):
+    worker = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Allocate to",
+        empty_label="Choose a worker",
+        error_messages={"required": "Choose the worker to allocate the case to"},
+    )
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = workers
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.select("worker"),
+            Field.textarea("reason"),
+            Button("allocate", "Allocate"),
+        )

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from cases.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load a fictional authority: teams for every service, users for every role, cases."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=200, help="How many demo cases in all.")
+
+    def handle(self, *args, cases: int, **options):
+        if not 0 <= cases <= 1_000_000:
+            raise CommandError("--cases must be between 0 and 1,000,000")
+        result = seed_demo(cases=cases)
+        self.stdout.write(
+            f"Demo data: {result['teams']} teams, {result['users']} users, "
+            f"{result['cases']} cases ({result['cases_created']} new). "
+            f"Every demo user's password is '{DEMO_PASSWORD}'."
+        )

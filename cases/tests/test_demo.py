@@ -1,0 +1,49 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from cases.demo import DEMO_PASSWORD, DEMO_PREFIX
+from cases.models import Allocation, Case
+from people.models import Service, Team, User
+from people.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_builds_an_authority_and_is_idempotent():
+    call_command("seed_demo", cases=200)
+    assert Case.objects.filter(reference__startswith=DEMO_PREFIX).count() == 200
+    assert Allocation.objects.filter(ended_at__isnull=True).count() == 200
+    assert set(Team.objects.values_list("service", flat=True)) == set(Service.values)
+    roles_held = set(User.objects.values_list("groups__name", flat=True))
+    assert set(Role.values) <= roles_held
+    assert set(Case.objects.values_list("plan_type", flat=True)) == {
+        "none",
+        "early_help",
+        "cin",
+        "cp",
+        "cic",
+    }
+    users = User.objects.count()
+    call_command("seed_demo", cases=200)
+    assert Case.objects.count() == 200
+    assert User.objects.count() == users
+
+
+def test_seed_demo_grows_to_a_larger_number_in_batches():
+    call_command("seed_demo", cases=50)
+    call_command("seed_demo", cases=4500)  # crosses several bulk batches
+    assert Case.objects.count() == 4500
+    assert Allocation.objects.count() == 4500
+    assert Case.objects.filter(reference=f"{DEMO_PREFIX}0004500").exists()
+
+
+def test_demo_users_sign_in_with_the_documented_password():
+    call_command("seed_demo", cases=0)
+    assert authenticate(username="dutytm", password=DEMO_PASSWORD) is not None
+
+
+def test_disabled_children_are_held_by_the_disabled_childrens_service():
+    call_command("seed_demo", cases=400)
+    for case in Case.objects.filter(has_disability=True, plan_type__in=["cin", "cp", "cic"]):
+        assert case.current_team.service in (Service.DISABLED_CHILDREN, Service.YOUNG_PEOPLE)

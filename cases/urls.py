@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.CaseListView.as_view(), name="list"),
+    path("<str:reference>/", views.CaseDetailView.as_view(), name="detail"),
+    path("<str:reference>/allocate/", views.CaseAllocateView.as_view(), name="allocate"),
+]

@@ -1,0 +1,22 @@
+from django.urls import reverse
+
+
+def navigation(request):
+    """The service navigation, marking the current section."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("Home", reverse("home")), ("Cases", reverse("cases:list"))]
+    if user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    path = request.path
+    return {
+        "nav_items": [
+            {
+                "label": label,
+                "url": url,
+                "active": path == url if url == "/" else path.startswith(url),
+            }
+            for label, url in items
+        ]
+    }

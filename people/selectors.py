@@ -1,0 +1,54 @@
+"""Which teams a user may act on or see. Every page that shows a case asks these."""
+
+from django.db.models import Q, QuerySet
+
+from .models import Team, User
+from .roles import ROLE_SCOPE, Scope, widest_scope
+
+
+def user_scope(user: User) -> str | None:
+    """The widest scope among the user's roles; None for a user with no role."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Scope.ALL
+    return widest_scope({ROLE_SCOPE[r] for r in user.role_names if r in ROLE_SCOPE})
+
+
+def teams_of(user: User) -> QuerySet[Team]:
+    """The teams the user belongs to or manages."""
+    return Team.objects.filter(Q(memberships__user=user) | Q(manager=user)).distinct()
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    scope = user_scope(user)
+    if scope is None:
+        return Team.objects.none()
+    if scope == Scope.ALL:
+        return Team.objects.all()
+    own = teams_of(user)
+    if scope == Scope.TEAM:
+        return Team.objects.filter(memberships__user=user).distinct()
+    if scope == Scope.MANAGED:
+        return own
+    if scope == Scope.LOCALITY:
+        localities = own.exclude(locality="").values("locality")
+        return Team.objects.filter(Q(locality__in=localities) | Q(pk__in=own.values("pk")))
+    return Team.objects.filter(service__in=own.values("service"))
+
+
+def teams_managed_by(user: User) -> QuerySet[Team]:
+    return Team.objects.filter(manager=user)
+
+
+def users_in_team(team: Team) -> QuerySet[User]:
+    return User.objects.filter(memberships__team=team, is_active=True).distinct()
+
+
+def user_manages_team(user: User, team: Team) -> bool:
+    """A manager may act on a team's cases when the team is within their scope."""
+    if not user.is_authenticated:
+        return False
+    if not (user.is_manager or user.is_superuser):
+        return False
+    return teams_visible_to(user).filter(pk=team.pk).exists()
