@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView, TemplateView
 
+from deadlines.selectors import deadlines_for_case
 from people.selectors import teams_visible_to, user_manages_team, users_in_team
 
 from .forms import AllocateForm, CaseSearchForm
@@ -65,6 +66,7 @@ class CaseDetailView(CaseMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["allocations"] = case_allocation_history(self.case)
         context["audit_events"] = case_audit_history(self.case)[:50]
+        context["deadlines"] = deadlines_for_case(self.case)
         context["can_allocate"] = user_manages_team(self.request.user, self.case.current_team)
         return context
 

@@ -6,7 +6,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("Home", reverse("home")), ("Cases", reverse("cases:list"))]
+    items = [
+        ("Home", reverse("home")),
+        ("Cases", reverse("cases:list")),
+        ("Deadlines", reverse("deadlines:team")),
+    ]
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

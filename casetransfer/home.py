@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from cases.selectors import cases_visible_to, unallocated_cases_for_manager
+from deadlines.selectors import due_soon, overdue
 from people.models import User
 
 PANEL_SIZE = 10
@@ -17,10 +18,35 @@ class Panel:
     empty_text: str = ""
     link: str = ""
     link_text: str = ""
+    template: str = ""
 
 
 def home_panels(user: User) -> list[Panel]:
     panels: list[Panel] = []
+    late = overdue(user)
+    soon = due_soon(user)
+    panels.append(
+        Panel(
+            key="overdue",
+            title="Overdue",
+            items=list(late[:PANEL_SIZE]),
+            total=late.count(),
+            empty_text="Nothing is overdue.",
+            link="/deadlines/",
+            link_text="See all your teams' deadlines",
+            template="deadlines/_deadline_table.html",
+        )
+    )
+    panels.append(
+        Panel(
+            key="due_soon",
+            title="Due in the next 2 days",
+            items=list(soon[:PANEL_SIZE]),
+            total=soon.count(),
+            empty_text="Nothing falls due in the next 2 days.",
+            template="deadlines/_deadline_table.html",
+        )
+    )
     if user.is_worker:
         mine = cases_visible_to(user).filter(allocated_worker=user).select_related("current_team")
         panels.append(

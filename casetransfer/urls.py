@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
+    path("deadlines/", include("deadlines.urls")),
     path("admin/", admin.site.urls),
 ]

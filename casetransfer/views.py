@@ -4,6 +4,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from deadlines.sweep import sweep_is_stale
+
 from . import health
 from .forms import LoginForm
 from .home import home_panels
@@ -19,7 +21,11 @@ class HomeView(TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(panels=home_panels(self.request.user), **kwargs)
+        user = self.request.user
+        context = super().get_context_data(panels=home_panels(user), **kwargs)
+        if user.is_administrator or user.is_staff:
+            context["sweep_stale"], context["sweep_last_run"] = sweep_is_stale()
+        return context
 
 
 @login_not_required
@@ -30,7 +36,12 @@ def healthz(request):
         "database": "ok" if health.database_ok() else "down",
         "broker": "ok" if health.broker_ok() else "down",
     }
-    healthy = all(v == "ok" for v in checks.values())
+    sweep = {"status": "unknown", "last_run": None}
+    if checks["database"] == "ok":
+        stale, last = sweep_is_stale()
+        sweep = {"status": "stale" if stale else "ok", "last_run": last and last.isoformat()}
+    healthy = all(v == "ok" for v in checks.values()) and sweep["status"] == "ok"
     return JsonResponse(
-        {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "degraded", **checks, "sweep": sweep},
+        status=200 if healthy else 503,
     )

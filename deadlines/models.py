@@ -1,1 +1,270 @@
+"""Deadlines are rows: the database is the schedule. A beat task sweeps the due ones."""
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .rules import DEFAULT_RULES, Kind, Unit
+
+
+class ClosureDay(models.Model):
+    """A day the authority is closed beyond weekends and bank holidays (a Christmas closure)."""
+
+    date = models.DateField(unique=True)
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y}: {self.reason}"
+
+
+class Recipients(models.TextChoices):
+    OWNER = "owner", "The owner"
+    OWNER_AND_MANAGER = "owner_and_manager", "The owner and their team manager"
+    MANAGER = "manager", "The owner's team manager"
+
+
+class LeadUnit(models.TextChoices):
+    HOURS = Unit.HOURS.value, "hours"
+    WORKING_DAYS = Unit.WORKING_DAYS.value, "working days"
+
+
+class DeadlinePolicy(models.Model):
+    """The authority's numbers for one kind of deadline. The formula is the protocol's (code);
+    the amounts, reminders and who hears about them are data, changed in the admin, audited."""
+
+    kind = models.CharField(max_length=40, choices=Kind.choices, unique=True)
+    amount = models.PositiveIntegerField(
+        help_text="The rule's amount, in the unit its formula uses (hours, working days or days)."
+    )
+    reminder_lead = models.PositiveIntegerField(
+        default=1, help_text="How long before the due time the reminder goes. 0: no reminder."
+    )
+    reminder_lead_unit = models.CharField(
+        max_length=20, choices=LeadUnit.choices, default=LeadUnit.WORKING_DAYS
+    )
+    remind = models.CharField(max_length=30, choices=Recipients.choices, default=Recipients.OWNER)
+    alert_on_breach = models.CharField(
+        max_length=30, choices=Recipients.choices, default=Recipients.OWNER_AND_MANAGER
+    )
+    escalate_after_hours = models.PositiveIntegerField(
+        default=24,
+        help_text="Still open this long after breach: alert one level up (the service manager).",
+    )
+
+    class Meta:
+        verbose_name_plural = "deadline policies"
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    @property
+    def unit(self) -> str:
+        return DEFAULT_RULES[self.kind].unit
+
+
+class DeadlineStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Deadline(ConcurrentTransitionMixin, models.Model):
+    """One protocol timescale for one subject (a transfer, a conference...)."""
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
+    anchor_at = models.DateTimeField(help_text="The event that started the clock.")
+    due_at = models.DateTimeField(db_index=True)
+    status = FSMField(
+        max_length=20, choices=DeadlineStatus.choices, default=DeadlineStatus.OPEN, protected=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+    )
+    owner_team = models.ForeignKey(
+        "people.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
+    # Bumped on every reschedule so the outbox keys of the new reminders differ from the old.
+    revision = models.PositiveIntegerField(default=1)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["status", "remind_at"]),
+            models.Index(fields=["subject_type", "subject_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.case or self.subject_id}"
+
+    @property
+    def met_late(self) -> bool:
+        return self.status == DeadlineStatus.MET and self.met_at > self.due_at
+
+    @transition(
+        field=status,
+        source=[DeadlineStatus.OPEN, DeadlineStatus.BREACHED],
+        target=DeadlineStatus.MET,
+    )
+    def meet(self, *, at) -> None:
+        self.met_at = at
+
+    @transition(field=status, source=DeadlineStatus.OPEN, target=DeadlineStatus.BREACHED)
+    def breach(self, *, at, escalate_at) -> None:
+        self.breached_at = at
+        self.escalate_at = escalate_at
+
+    @transition(
+        field=status,
+        source=[DeadlineStatus.OPEN, DeadlineStatus.BREACHED],
+        target=DeadlineStatus.CANCELLED,
+    )
+    def cancel(self, *, at) -> None:
+        self.cancelled_at = at
+
+    @transition(
+        field=status,
+        source=[DeadlineStatus.OPEN, DeadlineStatus.BREACHED],
+        target=DeadlineStatus.OPEN,
+    )
+    def reschedule(self, *, anchor_at, due_at, remind_at) -> None:
+        self.anchor_at = anchor_at
+        self.due_at = due_at
+        self.remind_at = remind_at
+        self.revision += 1
+        self.reminded_at = self.breached_at = self.escalate_at = self.escalated_at = None
+
+
+class EmailKind(models.TextChoices):
+    REMINDER = "reminder", "Reminder before a deadline"
+    BREACH = "breach", "Alert: deadline passed"
+    ESCALATION = "escalation", "Escalation: deadline still missed"
+    DIGEST = "digest", "Weekly digest"
+    NOTICE = "notice", "Notice"
+    FAILURE_ALERT = "failure_alert", "Alert: an email could not be sent"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to send"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OutboxEmail(ConcurrentTransitionMixin, models.Model):
+    """An email to send. `dedupe_key` is unique, so the same reminder is never queued twice; the
+    status machine and its lease make sure a sent email is never sent again."""
+
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="emails"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = FSMField(
+        max_length=20, choices=EmailStatus.choices, default=EmailStatus.PENDING, protected=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to_email}"
+
+    @transition(field=status, source=EmailStatus.PENDING, target=EmailStatus.SENDING)
+    def claim(self, *, lease_until) -> None:
+        self.attempts += 1
+        self.lease_until = lease_until
+
+    @transition(field=status, source=EmailStatus.SENDING, target=EmailStatus.SENT)
+    def mark_sent(self, *, at) -> None:
+        self.sent_at = at
+        self.lease_until = None
+        self.last_error = ""
+
+    @transition(field=status, source=EmailStatus.SENDING, target=EmailStatus.PENDING)
+    def retry_later(self, *, at, error: str) -> None:
+        self.next_attempt_at = at
+        self.lease_until = None
+        self.last_error = error[:300]
+
+    @transition(field=status, source=EmailStatus.SENDING, target=EmailStatus.FAILED)
+    def give_up(self, *, error: str) -> None:
+        self.lease_until = None
+        self.last_error = error[:300]
+
+    @transition(field=status, source=EmailStatus.SENDING, target=EmailStatus.PENDING)
+    def reclaim(self) -> None:
+        """The worker that claimed it died: its lease ran out. Try again."""
+        self.lease_until = None
+
+    @transition(field=status, source=EmailStatus.FAILED, target=EmailStatus.PENDING)
+    def requeue(self, *, at) -> None:
+        self.next_attempt_at = at
+        self.attempts = 0
+
+    @transition(field=status, source=EmailStatus.PENDING, target=EmailStatus.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+
+class SweepRun(models.Model):
+    """The sweep's heartbeat: one row per sweep name, updated on every run."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_counts = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DigestWeek(models.Model):
+    """Marks the weekly digest of one ISO week as done, so a re-run or a second beat sends
+    nothing twice."""
+
+    week = models.CharField(max_length=10, unique=True, help_text="ISO year and week: 2026-W48")
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.week

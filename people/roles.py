@@ -101,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "deadlines.change_deadlinepolicy",
         "deadlines.view_deadlinepolicy",
         "deadlines.view_outboxemail",
+        "deadlines.view_sweeprun",
     ],
 }
 

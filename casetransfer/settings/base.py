@@ -7,7 +7,6 @@ newcomer needs no server. Set DATABASE_URL and REDIS_URL to use PostgreSQL and R
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -156,11 +155,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deadlines.tasks.sweep_deadlines",
         "schedule": 60.0,
     },
-    "send-weekly-digest": {
-        "task": "deadlines.tasks.send_weekly_digests",
-        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
-    },
 }
+
+# The weekly digest (Monday 08:00 London) is sent by the sweep itself, keyed by ISO week, so a
+# beat that was down at 08:00 still sends it once when it comes back.
+
+# The outbox: attempts before an email is marked failed, the first retry delay (doubling), and
+# how long a worker may hold a row in "sending" before another sweep takes it back.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=60)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 
 # The deadline sweep is stale (and /healthz says so) when it has not run for this long.
 SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=300)

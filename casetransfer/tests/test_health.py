@@ -2,19 +2,42 @@ import json
 from unittest import mock
 
 import pytest
+import time_machine
+
+from deadlines.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_database_and_broker(client):
+def test_healthz_reports_database_broker_and_sweep(client):
+    sweep()
     response = client.get("/healthz")
     body = json.loads(response.content)
     assert body["database"] == "ok"
     assert body["broker"] == "ok"
+    assert body["sweep"]["status"] == "ok"
     assert response.status_code == 200
 
 
+def test_healthz_reports_a_sweep_that_never_ran_as_stale(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert json.loads(response.content)["sweep"] == {"status": "stale", "last_run": None}
+
+
+def test_healthz_reports_the_sweep_stale_after_five_minutes(client):
+    with time_machine.travel("2026-11-24 10:00Z", tick=False):
+        sweep()
+    with time_machine.travel("2026-11-24 10:04:59Z", tick=False):
+        assert json.loads(client.get("/healthz").content)["sweep"]["status"] == "ok"
+    with time_machine.travel("2026-11-24 10:05:01Z", tick=False):
+        response = client.get("/healthz")
+    assert json.loads(response.content)["sweep"]["status"] == "stale"
+    assert response.status_code == 503
+
+
 def test_healthz_is_503_when_the_broker_is_down(client):
+    sweep()
     with mock.patch("casetransfer.health.broker_ok", return_value=False):
         response = client.get("/healthz")
     assert response.status_code == 503

@@ -1,0 +1,127 @@
+"""What the emails say and who they go to. Emails carry a case reference, the deadline and a
+link: never a child's name or other personal details."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from people.models import Team, User
+from people.roles import Role
+
+from .calendar import LONDON
+from .models import Deadline, EmailKind, OutboxEmail, Recipients
+
+
+def london(at: datetime) -> str:
+    """'Monday 30 November 2026 at 5:00pm', in London time."""
+    local = at.astimezone(LONDON)
+    hour = local.strftime("%I:%M%p").lstrip("0").lower()
+    return f"{local:%A} {local.day} {local:%B %Y} at {hour}"
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def deadline_recipients(deadline: Deadline, which: str) -> list[User]:
+    """The owner, their team manager, or both. With no owner, the manager; never nobody if
+    either exists."""
+    owner = deadline.owner
+    manager = deadline.owner_team.manager if deadline.owner_team else None
+    if which == Recipients.OWNER:
+        people = [owner or manager]
+    elif which == Recipients.MANAGER:
+        people = [manager or owner]
+    else:
+        people = [owner, manager]
+    unique = {p.pk: p for p in people if p is not None and p.is_active and p.email}
+    return list(unique.values())
+
+
+def escalation_recipients(deadline: Deadline) -> list[User]:
+    """One level above the team manager: the service managers over the owner's team; failing
+    them, the assistant directors."""
+    team = deadline.owner_team
+    service_managers = Group.objects.get(name=Role.SERVICE_MANAGER).user_set.filter(is_active=True)
+    if team is not None:
+        same_service = Team.objects.filter(service=team.service)
+        found = service_managers.filter(memberships__team__in=same_service).distinct()
+        if found.exists():
+            return [u for u in found if u.email]
+    directors = Group.objects.get(name=Role.ASSISTANT_DIRECTOR).user_set.filter(is_active=True)
+    return [u for u in directors if u.email]
+
+
+HEADINGS = {
+    EmailKind.REMINDER: "Reminder: {label} due {when}",
+    EmailKind.BREACH: "Deadline passed: {label} was due {when}",
+    EmailKind.ESCALATION: "Escalation: {label} still not done, due {when}",
+}
+
+
+def deadline_email(deadline: Deadline, kind: str, recipient: User) -> OutboxEmail:
+    """An unsaved outbox row for a reminder, breach alert or escalation about `deadline`."""
+    reference = deadline.case.reference if deadline.case else f"deadline {deadline.pk}"
+    label = deadline.get_kind_display()
+    link = absolute_url(deadline.case.get_absolute_url() if deadline.case else "/deadlines/")
+    heading = HEADINGS[kind].format(label=label.lower(), when=london(deadline.due_at))
+    context = {
+        "heading": heading,
+        "reference": reference,
+        "label": label,
+        "due": london(deadline.due_at),
+        "link": link,
+        "kind": kind,
+        "team": deadline.owner_team.name if deadline.owner_team else "",
+    }
+    return OutboxEmail(
+        dedupe_key=f"deadline:{deadline.pk}:r{deadline.revision}:{kind}:{recipient.pk}",
+        kind=kind,
+        deadline=deadline,
+        recipient=recipient,
+        to_email=recipient.email,
+        subject=f"[{reference}] {heading}"[:200],
+        body_text=render_to_string("emails/deadline.txt", context),
+        body_html=render_to_string("emails/deadline.html", context),
+    )
+
+
+def outbox_enqueue(email: OutboxEmail) -> tuple[OutboxEmail, bool]:
+    """Save the row unless one with its key exists; send it after the transaction commits.
+
+    The unique key is what makes a re-run harmless: the second insert finds the first."""
+    email.next_attempt_at = email.next_attempt_at or timezone.now()
+    with transaction.atomic():
+        saved, created = OutboxEmail.objects.get_or_create(
+            dedupe_key=email.dedupe_key,
+            defaults={
+                field.name: getattr(email, field.name)
+                for field in OutboxEmail._meta.concrete_fields
+                if field.name not in {"id", "dedupe_key", "status", "created_at"}
+            },
+        )
+    if created:
+        from .tasks import send_outbox_email
+
+        transaction.on_commit(lambda: send_outbox_email.delay(saved.pk))
+    return saved, created
+
+
+def notice_email(
+    *, key: str, recipient: User, subject: str, heading: str, lines: list[str], link: str
+) -> OutboxEmail:
+    """An unsaved outbox row for a one-off notice (a new urgent request, a decision...)."""
+    context = {"heading": heading, "lines": lines, "link": absolute_url(link)}
+    return OutboxEmail(
+        dedupe_key=key,
+        kind=EmailKind.NOTICE,
+        recipient=recipient,
+        to_email=recipient.email,
+        subject=subject[:200],
+        body_text=render_to_string("emails/notice.txt", context),
+        body_html=render_to_string("emails/notice.html", context),
+    )

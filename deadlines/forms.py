@@ -1,0 +1,29 @@
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout
+from django import forms
+
+from people.models import Team
+
+STATUS_CHOICES = [
+    ("live", "Open or breached"),
+    ("breached", "Breached"),
+    ("met", "Met"),
+    ("cancelled", "Cancelled"),
+    ("all", "All"),
+]
+
+
+class TeamDeadlinesForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All")
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Field.select("team"),
+            Field.select("status"),
+            Button("filter", "Filter", css_class="govuk-button--secondary"),
+        )

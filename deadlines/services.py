@@ -1,0 +1,207 @@
+"""Starting, meeting, cancelling and rescheduling deadlines (DEADLINES.md, seeds 002-004).
+
+A transition that starts a protocol clock calls `deadline_start` inside its own transaction, so
+the deadline row commits or rolls back with the transition itself. Nothing is scheduled in Celery:
+the sweep (deadlines.sweep) finds due rows."""
+
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from audit.fsm import apply_transition
+from audit.services import audit_record
+
+from .calendar import LONDON, WorkingCalendar
+from .models import (
+    ClosureDay,
+    Deadline,
+    DeadlinePolicy,
+    DeadlineStatus,
+    EmailStatus,
+    LeadUnit,
+    OutboxEmail,
+)
+from .rules import DEFAULT_RULES, Kind, compute_due
+
+# Reminder lead times by default: an hour before a same-day rule, a working day before the rest.
+DEFAULT_REMINDER_LEAD = {Kind.STEP_UP_URGENT: (1, LeadUnit.HOURS)}
+POLICY_FIELDS = [
+    "amount",
+    "reminder_lead",
+    "reminder_lead_unit",
+    "remind",
+    "alert_on_breach",
+    "escalate_after_hours",
+]
+
+
+def working_calendar() -> WorkingCalendar:
+    """The authority's calendar: England bank holidays plus its own closure days."""
+    return WorkingCalendar(ClosureDay.objects.values_list("date", flat=True))
+
+
+def policy_defaults(kind: str) -> dict:
+    lead, unit = DEFAULT_REMINDER_LEAD.get(kind, (1, LeadUnit.WORKING_DAYS))
+    return {"amount": DEFAULT_RULES[kind].amount, "reminder_lead": lead, "reminder_lead_unit": unit}
+
+
+def policy_for(kind: str) -> DeadlinePolicy:
+    if kind not in DEFAULT_RULES:
+        raise ValueError(f"Unknown deadline kind: {kind}")
+    policy, _ = DeadlinePolicy.objects.get_or_create(kind=kind, defaults=policy_defaults(kind))
+    return policy
+
+
+def due_for(kind: str, anchor_at: datetime, *, calendar: WorkingCalendar | None = None) -> datetime:
+    """The due instant under the authority's policy (its amount, its closure days)."""
+    return compute_due(
+        kind, anchor_at, amount=policy_for(kind).amount, calendar=calendar or working_calendar()
+    )
+
+
+def reminder_time(
+    *, due_at: datetime, anchor_at: datetime, policy: DeadlinePolicy, calendar: WorkingCalendar
+) -> datetime | None:
+    """When the reminder goes: `reminder_lead` hours, or working days at the same London time,
+    before the due time. None when there is no reminder or it would fall before the clock
+    started (the people concerned were told when it started)."""
+    if policy.reminder_lead == 0:
+        return None
+    if policy.reminder_lead_unit == LeadUnit.HOURS:
+        at = due_at - timedelta(hours=policy.reminder_lead)
+    else:
+        local = due_at.astimezone(LONDON)
+        day = local.date()
+        for _ in range(policy.reminder_lead):
+            day = calendar.previous_wd(day)
+        at = datetime.combine(day, local.time(), tzinfo=LONDON)
+    return at if at > anchor_at else None
+
+
+def _subject_filter(subject: models.Model) -> dict:
+    return {
+        "subject_type": ContentType.objects.get_for_model(subject),
+        "subject_id": str(subject.pk),
+    }
+
+
+@transaction.atomic
+def deadline_start(
+    *,
+    kind: str,
+    subject: models.Model,
+    anchor_at: datetime,
+    case=None,
+    owner=None,
+    owner_team=None,
+    by=None,
+) -> Deadline:
+    """Start a protocol clock: compute the due instant and the reminder, write the row."""
+    calendar = working_calendar()
+    policy = policy_for(kind)
+    due_at = compute_due(kind, anchor_at, amount=policy.amount, calendar=calendar)
+    deadline = Deadline.objects.create(
+        kind=kind,
+        case=case,
+        anchor_at=anchor_at,
+        due_at=due_at,
+        owner=owner,
+        owner_team=owner_team,
+        remind_at=reminder_time(
+            due_at=due_at, anchor_at=anchor_at, policy=policy, calendar=calendar
+        ),
+        **_subject_filter(subject),
+    )
+    audit_record(
+        actor=by,
+        action="deadline.start",
+        subject=deadline,
+        case=case,
+        to_state=deadline.status,
+        changes={"kind": [None, kind], "due_at": [None, due_at.isoformat()]},
+    )
+    return deadline
+
+
+def open_deadlines(subject: models.Model, kind: str | None = None) -> models.QuerySet[Deadline]:
+    deadlines = Deadline.objects.filter(
+        status__in=[DeadlineStatus.OPEN, DeadlineStatus.BREACHED], **_subject_filter(subject)
+    )
+    return deadlines.filter(kind=kind) if kind else deadlines
+
+
+@transaction.atomic
+def deadline_meet(
+    *, subject: models.Model, kind: str, by=None, at: datetime | None = None, note: str = ""
+) -> list[Deadline]:
+    """The step the deadline asked for was done: mark it met (late, if it had been breached)."""
+    at = at or timezone.now()
+    met = []
+    for deadline in open_deadlines(subject, kind).select_for_update():
+        apply_transition(deadline, "meet", by=by, case=deadline.case, note=note, at=at)
+        _cancel_pending_emails(deadline)
+        met.append(deadline)
+    return met
+
+
+@transaction.atomic
+def deadline_cancel(
+    *, subject: models.Model, by=None, reason: str, kind: str | None = None
+) -> list[Deadline]:
+    """The clock no longer applies (the transfer was withdrawn, refused...)."""
+    now = timezone.now()
+    cancelled = []
+    for deadline in open_deadlines(subject, kind).select_for_update():
+        apply_transition(deadline, "cancel", by=by, case=deadline.case, note=reason, at=now)
+        _cancel_pending_emails(deadline)
+        cancelled.append(deadline)
+    return cancelled
+
+
+@transaction.atomic
+def deadline_reschedule(
+    *, deadline: Deadline, anchor_at: datetime, by=None, reason: str
+) -> Deadline:
+    """The anchor moved (a conference re-dated): recompute, and cancel the old reminders."""
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    calendar = working_calendar()
+    policy = policy_for(deadline.kind)
+    due_at = compute_due(deadline.kind, anchor_at, amount=policy.amount, calendar=calendar)
+    before = deadline.due_at
+    _cancel_pending_emails(deadline)
+    apply_transition(
+        deadline,
+        "reschedule",
+        by=by,
+        case=deadline.case,
+        note=f"{reason} (due {before.isoformat()} -> {due_at.isoformat()})",
+        anchor_at=anchor_at,
+        due_at=due_at,
+        remind_at=reminder_time(
+            due_at=due_at, anchor_at=anchor_at, policy=policy, calendar=calendar
+        ),
+    )
+    return deadline
+
+
+def _cancel_pending_emails(deadline: Deadline) -> None:
+    """Reminders and alerts not yet sent for this deadline are no longer wanted."""
+    for email in OutboxEmail.objects.filter(deadline=deadline, status=EmailStatus.PENDING):
+        apply_transition(email, "cancel", case=deadline.case, note="Deadline changed")
+
+
+@transaction.atomic
+def policy_update(*, policy: DeadlinePolicy, by, **fields) -> DeadlinePolicy:
+    """Change an authority's numbers for one kind. Applies to clocks started from now on."""
+    before = {name: getattr(policy, name) for name in POLICY_FIELDS}
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    after = {name: getattr(policy, name) for name in POLICY_FIELDS}
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        audit_record(actor=by, action="deadlinepolicy.change", subject=policy, changes=changes)
+    return policy

@@ -1,0 +1,17 @@
+"""Celery tasks: thin wrappers that take ids and call services."""
+
+from celery import shared_task
+
+from .sweep import outbox_send, sweep
+
+
+@shared_task(name="deadlines.tasks.sweep_deadlines", ignore_result=True)
+def sweep_deadlines() -> dict:
+    return sweep()
+
+
+@shared_task(name="deadlines.tasks.send_outbox_email", ignore_result=True)
+def send_outbox_email(email_id: int) -> str:
+    # Retries are rows, not Celery countdowns: a failure sets next_attempt_at and the sweep
+    # queues the row again when that time comes, so a lost broker message loses nothing.
+    return outbox_send(email_id=email_id)

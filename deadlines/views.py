@@ -1,0 +1,27 @@
+from django.views.generic import ListView
+
+from people.selectors import teams_visible_to
+
+from .forms import TeamDeadlinesForm
+from .selectors import team_deadlines
+
+
+class TeamDeadlinesView(ListView):
+    template_name = "deadlines/team_deadlines.html"
+    context_object_name = "deadlines"
+    paginate_by = 25
+
+    def get_queryset(self):
+        user = self.request.user
+        self.form = TeamDeadlinesForm(self.request.GET or None, teams=teams_visible_to(user))
+        team_id, status = None, "live"
+        if self.form.is_bound and self.form.is_valid():
+            team = self.form.cleaned_data["team"]
+            team_id = team.pk if team else None
+            status = self.form.cleaned_data["status"] or "live"
+        return team_deadlines(user=user, team_id=team_id, status=status)
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(form=self.form, query_string=query.urlencode(), **kwargs)
