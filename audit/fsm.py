@@ -29,14 +29,15 @@ def apply_transition(
     uses ConcurrentTransitionMixin.
     """
     method = getattr(instance, name)
-    if check_permission and (by is None or not has_transition_perm(method, by)):
-        raise PermissionDenied(f"You cannot {name.replace('_', ' ')} this.")
+    # State first: a step that is no longer open is "moved on", whoever asks.
     if not can_proceed(method):
         raise TransitionNotAllowed(
             f"Cannot {name.replace('_', ' ')} from {getattr(instance, state_field)}",
             object=instance,
             method=method,
         )
+    if check_permission and (by is None or not has_transition_perm(method, by)):
+        raise PermissionDenied("Your role does not allow this step.")
     from_state = getattr(instance, state_field)
     result = method(**kwargs)
     instance.save()

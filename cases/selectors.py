@@ -14,11 +14,18 @@ NUMBER_FIELDS = ("reference", "ics_number", "lcs_number", "ehm_number", "liberi_
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    """Cases in the user's visible teams, plus any case allocated to the user."""
+    """Cases in the user's visible teams, any case allocated to the user, and any case a transfer
+    involves them in (a step-up sent to duty is the duty team's to see; see involved_case_ids)."""
+    from transfers.selectors import involved_case_ids
+
     if not user.is_authenticated:
         return Case.objects.none()
     teams = teams_visible_to(user)
-    return Case.objects.filter(Q(current_team__in=teams.values("pk")) | Q(allocated_worker=user))
+    return Case.objects.filter(
+        Q(current_team__in=teams.values("pk"))
+        | Q(allocated_worker=user)
+        | Q(pk__in=involved_case_ids(user, teams))
+    )
 
 
 def case_get_for_user(*, user: User, reference: str) -> Case | None:

@@ -6,6 +6,8 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from deadlines.selectors import deadlines_for_case
 from people.selectors import teams_visible_to, user_manages_team, users_in_team
+from transfers.permissions import start_step_up as can_start_step_up
+from transfers.selectors import case_transfers, eh_worker_involved
 
 from .forms import AllocateForm, CaseSearchForm
 from .selectors import case_allocation_history, case_audit_history, case_get_for_user, case_search
@@ -68,6 +70,11 @@ class CaseDetailView(CaseMixin, TemplateView):
         context["audit_events"] = case_audit_history(self.case)[:50]
         context["deadlines"] = deadlines_for_case(self.case)
         context["can_allocate"] = user_manages_team(self.request.user, self.case.current_team)
+        context["transfers"] = case_transfers(self.case)
+        context["can_start_step_up"] = can_start_step_up(self.case, self.request.user) and not any(
+            t.kind == "step_up" and t.is_live for t in context["transfers"]
+        )
+        context["eh_involvement"] = eh_worker_involved(self.case)
         return context
 
 

@@ -1,5 +1,7 @@
 from django.urls import reverse
 
+from people.roles import Role
+
 
 def navigation(request):
     """The service navigation, marking the current section."""
@@ -11,6 +13,8 @@ def navigation(request):
         ("Cases", reverse("cases:list")),
         ("Deadlines", reverse("deadlines:team")),
     ]
+    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
+        items.append(("Duty queue", reverse("transfers:duty_queue")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

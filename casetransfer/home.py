@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from cases.selectors import cases_visible_to, unallocated_cases_for_manager
 from deadlines.selectors import due_soon, overdue
 from people.models import User
+from transfers.selectors import requests_raised_by, transfers_needing_action
 
 PANEL_SIZE = 10
 
@@ -47,7 +48,29 @@ def home_panels(user: User) -> list[Panel]:
             template="deadlines/_deadline_table.html",
         )
     )
+    waiting = transfers_needing_action(user)
+    panels.append(
+        Panel(
+            key="transfers",
+            title="Transfers waiting for you",
+            items=list(waiting[:PANEL_SIZE]),
+            total=waiting.count(),
+            empty_text="No transfer is waiting for you.",
+            template="transfers/_transfer_table.html",
+        )
+    )
     if user.is_worker:
+        raised = requests_raised_by(user)
+        if raised.exists():
+            panels.append(
+                Panel(
+                    key="my_requests",
+                    title="Requests you started",
+                    items=list(raised[:PANEL_SIZE]),
+                    total=raised.count(),
+                    template="transfers/_transfer_table.html",
+                )
+            )
         mine = cases_visible_to(user).filter(allocated_worker=user).select_related("current_team")
         panels.append(
             Panel(

@@ -1,1 +1,238 @@
-"""Models arrive with their issues; see README."""
+"""Transfers: every hand-off of a case between teams.
+
+One `Transfer` row per hand-off, whatever its kind, holds what every kind shares: the case, the
+teams, who asked and who holds it now, urgency, and one status machine. What only one kind needs
+lives in a one-to-one detail row (`StepUp` for seed 002; stepping across, CIN to CiC and the rest
+add theirs). Lists, queues, deadlines and the audit trail work on `Transfer` alone."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from . import permissions as can
+
+
+class TransferKind(models.TextChoices):
+    STEP_UP = "step_up", "Step up to Social Care"
+    STEP_DOWN = "step_down", "Step down from Social Care"
+    STEP_ACROSS = "step_across", "Step across"
+    CIN_TO_CIC = "cin_to_cic", "Child in Need to Children in Care"
+    TEAM_TRANSFER = "team_transfer", "Transfer between teams"
+
+
+class TransferStatus(models.TextChoices):
+    ESCALATION_DISCUSSION = "escalation_discussion", "Escalation discussion"
+    AWAITING_EH_DECISION = "awaiting_eh_decision", "Waiting for Early Help team manager"
+    EH_NOT_AGREED = "eh_not_agreed", "Not agreed by Early Help"
+    READY_TO_SEND = "ready_to_send", "Agreed: step-up form to send"
+    WITH_DUTY = "with_duty", "Sent to Social Care"
+    PICKED_UP = "picked_up", "Picked up by Social Care"
+    NOT_AGREED = "not_agreed", "Not agreed by Social Care"
+    AWAITING_ALLOCATION = "awaiting_allocation", "Agreed: awaiting allocation"
+    ALLOCATED = "allocated", "Allocated to a social worker"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+S = TransferStatus
+# Before a decision, the request can be withdrawn.
+WITHDRAWABLE = [
+    S.ESCALATION_DISCUSSION,
+    S.AWAITING_EH_DECISION,
+    S.READY_TO_SEND,
+    S.WITH_DUTY,
+    S.PICKED_UP,
+]
+LIVE = [*WITHDRAWABLE, S.AWAITING_ALLOCATION, S.ALLOCATED]
+CLOSED = [S.EH_NOT_AGREED, S.NOT_AGREED, S.COMPLETED, S.WITHDRAWN]
+
+
+class Transfer(ConcurrentTransitionMixin, models.Model):
+    kind = models.CharField(max_length=20, choices=TransferKind.choices)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="transfers")
+    status = FSMField(
+        max_length=30,
+        choices=TransferStatus.choices,
+        default=TransferStatus.ESCALATION_DISCUSSION,
+        protected=True,
+    )
+    from_team = models.ForeignKey("people.Team", on_delete=models.PROTECT, related_name="+")
+    to_team = models.ForeignKey(
+        "people.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The manager the request sits with on the receiving side (the duty manager who picked it
+    # up, or the team manager who closed the case within 12 weeks).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    urgent = models.BooleanField(default=False)
+    section_47 = models.BooleanField("section 47 enquiry", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(blank=True)
+    allocated_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "to_team"]),
+            models.Index(fields=["case", "status"]),
+        ]
+        permissions = [("view_duty_queue", "Can see the Social Care duty queue")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} for {self.case}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("transfers:detail", args=[self.pk])
+
+    @property
+    def is_priority(self) -> bool:
+        return self.urgent or self.section_47
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE
+
+    # --- step up (seed 002) -------------------------------------------------------------
+    @transition(
+        field=status,
+        source=S.ESCALATION_DISCUSSION,
+        target=S.AWAITING_EH_DECISION,
+        permission=can.review_as_supervisor,
+    )
+    def submit_to_manager(self) -> None:
+        """Step 1: the EH supervisor and worker completed the escalation discussion."""
+
+    @transition(
+        field=status,
+        source=S.AWAITING_EH_DECISION,
+        target=S.READY_TO_SEND,
+        permission=can.decide_for_early_help,
+    )
+    def agree_escalation(self) -> None:
+        """Step 2: the EH/Graft TM agrees everything has been done and the threshold is met."""
+
+    @transition(
+        field=status,
+        source=S.AWAITING_EH_DECISION,
+        target=S.EH_NOT_AGREED,
+        permission=can.decide_for_early_help,
+    )
+    def refuse_escalation(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(
+        field=status,
+        source=S.READY_TO_SEND,
+        target=S.WITH_DUTY,
+        permission=can.send_to_duty,
+        conditions=[lambda t: t.to_team_id is not None],
+    )
+    def send_to_duty(self, *, at) -> None:
+        """Step 2: the step-up form goes to Social Care duty (or the closing TM)."""
+        self.sent_at = at
+
+    @transition(field=status, source=S.WITH_DUTY, target=S.PICKED_UP, permission=can.act_for_duty)
+    def pick_up(self, *, manager) -> None:
+        """Step 3: a duty ATM/TM picks the request up."""
+        self.assigned_to = manager
+
+    @transition(
+        field=status,
+        source=S.PICKED_UP,
+        target=S.AWAITING_ALLOCATION,
+        permission=can.decide_for_social_care,
+    )
+    def agree_step_up(self, *, decider, at, reasons) -> None:
+        """Step 3: agreed; a contact and referral are made; the case awaits allocation."""
+        self.decided_by, self.decided_at, self.decision_note = decider, at, reasons
+
+    @transition(
+        field=status,
+        source=S.PICKED_UP,
+        target=S.NOT_AGREED,
+        permission=can.decide_for_social_care,
+    )
+    def refuse_step_up(self, *, decider, at, reasons) -> None:
+        """Step 4: not agreed; the case stays open to Early Help or Graft."""
+        self.decided_by, self.decided_at, self.decision_note = decider, at, reasons
+        self.closed_at = at
+
+    @transition(
+        field=status, source=S.AWAITING_ALLOCATION, target=S.ALLOCATED, permission=can.allocate
+    )
+    def allocate(self, *, worker, at) -> None:
+        """After the decision: a social worker in the receiving team takes the case."""
+        self.allocated_worker, self.allocated_at = worker, at
+
+    @transition(field=status, source=S.ALLOCATED, target=S.COMPLETED)
+    def complete(self, *, at) -> None:
+        """The joint visit and the 10-day discussion are both recorded."""
+        self.closed_at = at
+
+    @transition(field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=can.withdraw)
+    def withdraw(self, *, reason, at) -> None:
+        self.withdrawn_reason, self.closed_at = reason, at
+
+
+class StepUp(models.Model):
+    """What a step-up to Social Care records at each step (seed 002)."""
+
+    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, related_name="step_up")
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The Early Help supervisor who holds the escalation discussion.",
+    )
+    # Step 1: the escalation discussion form.
+    concerns = models.TextField()
+    work_tried = models.TextField("what has been tried")
+    why_now = models.TextField("why step up now")
+    supervisor_notes = models.TextField(blank=True)
+    # Step 2: the EH/Graft team manager's decision.
+    eh_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    eh_decided_at = models.DateTimeField(null=True, blank=True)
+    eh_outcome = models.TextField("discussion and outcome", blank=True)
+    eh_actions = models.TextField("actions", blank=True)
+    eh_advice = models.TextField("advice to the supervisor and worker", blank=True)
+    # Step 2: the step-up form sent to duty.
+    request_summary = models.TextField("reason for the request", blank=True)
+    current_risks = models.TextField(blank=True)
+    family_informed = models.BooleanField(default=False)
+    routed_to_closing_manager = models.BooleanField(default=False)
+    routing_reason = models.CharField(max_length=300, blank=True)
+    # Step 3: the Social Care discussion and decision.
+    discussion_held_at = models.DateTimeField(null=True, blank=True)
+    contact_reference = models.CharField(max_length=40, blank=True)
+    referral_reference = models.CharField(max_length=40, blank=True)
+    # After allocation.
+    joint_visit_on = models.DateField(null=True, blank=True)
+    joint_visit_notes = models.TextField(blank=True)
+    ten_day_discussion_on = models.DateField(null=True, blank=True)
+    ten_day_notes = models.TextField(blank=True)
+    worker_invited = models.BooleanField(default=False)
+    supervisor_invited = models.BooleanField(default=False)
+    new_plan_on = models.DateField(
+        null=True, blank=True, help_text="The day a new plan replaced the existing safety plan."
+    )
+    escalation_requested_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Step-up details for transfer {self.transfer_id}"

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import DEMO_PASSWORD, seed_demo
+from transfers.demo import seed_step_ups
 
 
 class Command(BaseCommand):
@@ -13,8 +14,10 @@ class Command(BaseCommand):
         if not 0 <= cases <= 1_000_000:
             raise CommandError("--cases must be between 0 and 1,000,000")
         result = seed_demo(cases=cases)
+        step_ups = seed_step_ups() if result["cases"] >= 50 else 0
         self.stdout.write(
             f"Demo data: {result['teams']} teams, {result['users']} users, "
-            f"{result['cases']} cases ({result['cases_created']} new). "
+            f"{result['cases']} cases ({result['cases_created']} new), "
+            f"{step_ups} new step-ups. "
             f"Every demo user's password is '{DEMO_PASSWORD}'."
         )

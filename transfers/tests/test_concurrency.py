@@ -1,0 +1,86 @@
+"""Two duty managers acting on the same request at the same moment: exactly one succeeds."""
+
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from audit.models import AuditEvent
+from transfers import services
+from transfers.models import Transfer, TransferStatus
+from transfers.tests.conftest import walk_step_up
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(actions) -> list:
+    """Run the callables at once in threads; return what each returned or raised."""
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(i, action):
+        try:
+            barrier.wait()
+            results[i] = action()
+        except (TransitionNotAllowed, ConcurrentTransition, PermissionDenied) as error:
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_two_duty_managers_picking_up_at_once(world):
+    transfer = walk_step_up(world, TransferStatus.WITH_DUTY)
+    results = _race(
+        [
+            lambda: services.step_up_pick_up(transfer=transfer, by=world.duty_tm),
+            lambda: services.step_up_pick_up(transfer=transfer, by=world.duty_atm),
+        ]
+    )
+    winners = [r for r in results if isinstance(r, Transfer)]
+    losers = [r for r in results if isinstance(r, TransitionNotAllowed | ConcurrentTransition)]
+    assert (len(winners), len(losers)) == (1, 1)
+    transfer.refresh_from_db()
+    assert transfer.assigned_to == winners[0].assigned_to
+    assert AuditEvent.objects.filter(action="transfer.pick_up").count() == 1
+
+
+def test_two_managers_deciding_at_once(world):
+    from django.utils import timezone
+
+    transfer = walk_step_up(world, TransferStatus.PICKED_UP)  # picked up by the duty ATM
+    results = _race(
+        [
+            lambda: services.step_up_decide(
+                transfer=transfer,
+                by=world.duty_atm,
+                agreed=True,
+                discussion_held_at=timezone.now(),
+                note="Yes",
+                contact_reference="C",
+                referral_reference="R",
+            ),
+            lambda: services.step_up_decide(
+                transfer=transfer,
+                by=world.duty_tm,
+                agreed=False,
+                discussion_held_at=timezone.now(),
+                note="No",
+            ),
+        ]
+    )
+    assert sum(isinstance(r, Transfer) for r in results) == 1
+    transfer.refresh_from_db()
+    decisions = AuditEvent.objects.filter(
+        action__in=["transfer.agree_step_up", "transfer.refuse_step_up"]
+    )
+    assert decisions.count() == 1
+    assert transfer.status in (TransferStatus.AWAITING_ALLOCATION, TransferStatus.NOT_AGREED)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "transfers"
+urlpatterns = [
+    path("duty/", views.DutyQueueView.as_view(), name="duty_queue"),
+    path("step-up/start/<str:reference>/", views.StepUpStartView.as_view(), name="start"),
+    path("<int:pk>/", views.TransferDetailView.as_view(), name="detail"),
+    path("<int:pk>/review/", views.SupervisorReviewView.as_view(), name="review"),
+    path("<int:pk>/eh-decision/", views.EhDecisionView.as_view(), name="eh_decision"),
+    path("<int:pk>/send/", views.SendStepUpView.as_view(), name="send"),
+    path("<int:pk>/pick-up/", views.PickUpView.as_view(), name="pick_up"),
+    path("<int:pk>/decision/", views.DutyDecisionView.as_view(), name="decision"),
+    path("<int:pk>/allocate/", views.AllocateView.as_view(), name="allocate"),
+    path("<int:pk>/joint-visit/", views.JointVisitView.as_view(), name="joint_visit"),
+    path("<int:pk>/ten-day-discussion/", views.TenDayDiscussionView.as_view(), name="ten_day"),
+    path("<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    path("<int:pk>/escalate/", views.EscalateView.as_view(), name="escalate"),
+]
