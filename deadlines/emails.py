@@ -6,10 +6,11 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from people.models import Team, User
+from people.models import User
 from people.roles import Role
 
 from .calendar import LONDON
@@ -27,33 +28,44 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _reachable(person: User | None) -> User | None:
+    """The person, if an email can reach them: active, with an address."""
+    return person if person is not None and person.is_active and person.email else None
+
+
 def deadline_recipients(deadline: Deadline, which: str) -> list[User]:
-    """The owner, their team manager, or both. With no owner, the manager; never nobody if
-    either exists."""
-    owner = deadline.owner
-    manager = deadline.owner_team.manager if deadline.owner_team else None
+    """The owner, their team manager, or both. With no owner who can be reached (none, left,
+    no address), the manager, and the other way round; never nobody if either can be."""
+    owner = _reachable(deadline.owner)
+    manager = _reachable(deadline.owner_team.manager if deadline.owner_team else None)
     if which == Recipients.OWNER:
         people = [owner or manager]
     elif which == Recipients.MANAGER:
         people = [manager or owner]
     else:
         people = [owner, manager]
-    unique = {p.pk: p for p in people if p is not None and p.is_active and p.email}
+    unique = {p.pk: p for p in people if p is not None}
     return list(unique.values())
 
 
 def escalation_recipients(deadline: Deadline) -> list[User]:
-    """One level above the team manager: the service managers over the owner's team; failing
-    them, the assistant directors."""
+    """One level above the team manager: the service managers over the owner's team (members
+    or managers of a team in its service, as in people.selectors.teams_of); failing them, the
+    assistant directors."""
     team = deadline.owner_team
-    service_managers = Group.objects.get(name=Role.SERVICE_MANAGER).user_set.filter(is_active=True)
+    service_managers = (
+        Group.objects.get(name=Role.SERVICE_MANAGER)
+        .user_set.filter(is_active=True)
+        .exclude(email="")
+    )
     if team is not None:
-        same_service = Team.objects.filter(service=team.service)
-        found = service_managers.filter(memberships__team__in=same_service).distinct()
+        found = service_managers.filter(
+            Q(memberships__team__service=team.service) | Q(managed_teams__service=team.service)
+        ).distinct()
         if found.exists():
-            return [u for u in found if u.email]
+            return list(found)
     directors = Group.objects.get(name=Role.ASSISTANT_DIRECTOR).user_set.filter(is_active=True)
-    return [u for u in directors if u.email]
+    return list(directors.exclude(email=""))
 
 
 HEADINGS = {

@@ -4,7 +4,7 @@ A transition that starts a protocol clock calls `deadline_start` inside its own 
 the deadline row commits or rolls back with the transition itself. Nothing is scheduled in Celery:
 the sweep (deadlines.sweep) finds due rows."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.fsm import apply_transition
 from audit.services import audit_record
 
-from .calendar import LONDON, WorkingCalendar
+from .calendar import LONDON, WorkingCalendar, add_elapsed
 from .models import (
     ClosureDay,
     Deadline,
@@ -23,7 +23,7 @@ from .models import (
     LeadUnit,
     OutboxEmail,
 )
-from .rules import DEFAULT_RULES, Kind, compute_due
+from .rules import DEFAULT_RULES, Direction, Kind, compute_due
 
 # Reminder lead times by default: an hour before a same-day rule, a working day before the rest.
 DEFAULT_REMINDER_LEAD = {Kind.STEP_UP_URGENT: (1, LeadUnit.HOURS)}
@@ -61,23 +61,37 @@ def due_for(kind: str, anchor_at: datetime, *, calendar: WorkingCalendar | None 
     )
 
 
+def clock_started(kind: str, anchor_at: datetime, now: datetime) -> datetime:
+    """When the people concerned learned of the deadline. A "within" rule starts at its anchor;
+    a "before" rule is anchored on a later event (the conference), so it starts when it is set."""
+    if DEFAULT_RULES[kind].direction == Direction.BEFORE:
+        return min(anchor_at, now, key=lambda t: t.astimezone(UTC))
+    return anchor_at
+
+
 def reminder_time(
-    *, due_at: datetime, anchor_at: datetime, policy: DeadlinePolicy, calendar: WorkingCalendar
+    *,
+    due_at: datetime,
+    anchor_at: datetime,
+    policy: DeadlinePolicy,
+    calendar: WorkingCalendar,
+    now: datetime | None = None,
 ) -> datetime | None:
-    """When the reminder goes: `reminder_lead` hours, or working days at the same London time,
-    before the due time. None when there is no reminder or it would fall before the clock
-    started (the people concerned were told when it started)."""
+    """When the reminder goes: `reminder_lead` hours (elapsed, across clock changes), or working
+    days at the same London time, before the due time. None when there is no reminder or it
+    would fall before the clock started (the people concerned were told when it started)."""
     if policy.reminder_lead == 0:
         return None
     if policy.reminder_lead_unit == LeadUnit.HOURS:
-        at = due_at - timedelta(hours=policy.reminder_lead)
+        at = add_elapsed(due_at, -timedelta(hours=policy.reminder_lead))
     else:
         local = due_at.astimezone(LONDON)
         day = local.date()
         for _ in range(policy.reminder_lead):
             day = calendar.previous_wd(day)
         at = datetime.combine(day, local.time(), tzinfo=LONDON)
-    return at if at > anchor_at else None
+    started = clock_started(policy.kind, anchor_at, now or timezone.now())
+    return at if at.astimezone(UTC) > started.astimezone(UTC) else None
 
 
 def _subject_filter(subject: models.Model) -> dict:
@@ -187,14 +201,23 @@ def deadline_reschedule(
 
 
 def _cancel_pending_emails(deadline: Deadline) -> None:
-    """Reminders and alerts not yet sent for this deadline are no longer wanted."""
-    for email in OutboxEmail.objects.filter(deadline=deadline, status=EmailStatus.PENDING):
+    """Reminders and alerts not yet sent for this deadline are no longer wanted.
+
+    Locked, waiting for a worker that is claiming one: once its claim commits the row is no
+    longer pending and is left to be sent, where an unlocked read would cancel a stale copy and
+    fail the whole transition with ConcurrentTransition."""
+    pending = OutboxEmail.objects.filter(deadline=deadline, status=EmailStatus.PENDING)
+    for email in pending.select_for_update().order_by("pk"):
         apply_transition(email, "cancel", case=deadline.case, note="Deadline changed")
 
 
 @transaction.atomic
 def policy_update(*, policy: DeadlinePolicy, by, **fields) -> DeadlinePolicy:
     """Change an authority's numbers for one kind. Applies to clocks started from now on."""
+    unknown = set(fields) - set(POLICY_FIELDS)
+    if unknown:
+        # Anything else (the kind) would change unaudited.
+        raise ValueError(f"Not a policy setting: {', '.join(sorted(unknown))}")
     before = {name: getattr(policy, name) for name in POLICY_FIELDS}
     for name, value in fields.items():
         setattr(policy, name, value)

@@ -6,7 +6,7 @@ outbox's unique keys and the rows' state checks (ConcurrentTransitionMixin) are 
 The database is the only schedule: a flushed broker loses nothing the next sweep will not find."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -208,7 +208,8 @@ def dispatch_due_emails(now: datetime) -> int:
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """One pass of the engine. Safe to run at any time, any number of times, concurrently."""
-    now = now or timezone.now()
+    # In UTC: adding hours to a London time would add wall-clock hours across a clock change.
+    now = (now or timezone.now()).astimezone(UTC)
     SweepRun.objects.update_or_create(name=SWEEP_NAME, defaults={"last_started_at": now})
     counts = {
         "reminders": send_reminders(now),
@@ -246,7 +247,7 @@ def backoff(attempts: int) -> timedelta:
 def outbox_send(*, email_id: int, now: datetime | None = None) -> str:
     """Claim one row, send it, and record the outcome. Returns the row's status afterwards
     ('skipped' when another worker holds it or it was already done)."""
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(UTC)
     try:
         with transaction.atomic():
             email = _locked(OutboxEmail.objects.filter(pk=email_id)).first()
@@ -301,9 +302,12 @@ def _alert_administrators(failed: OutboxEmail) -> None:
         .exclude(email="")
         .distinct()
     )
+    # Keyed by the failure too: an email sent again by an administrator that fails again
+    # alerts them again (requeue moves next_attempt_at on), while a re-run of this alerts once.
+    episode = f"{failed.next_attempt_at.astimezone(UTC):%Y%m%dT%H%M%S%f}"
     for admin in admins:
         alert = notice_email(
-            key=f"failure:{failed.pk}:{admin.pk}",
+            key=f"failure:{failed.pk}:{episode}:{admin.pk}",
             recipient=admin,
             subject=f"An email could not be sent (outbox {failed.pk})",
             heading="An email could not be sent",
