@@ -2,12 +2,16 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
 from cases.selectors import cases_visible_to, unallocated_cases_for_manager
 from deadlines.selectors import due_soon, overdue
 from people.models import User
 from transfers.selectors import requests_raised_by, transfers_needing_action
 
 PANEL_SIZE = 10
+DEADLINES = "deadlines/_deadline_table.html"
+TRANSFERS = "transfers/_transfer_table.html"
 
 
 @dataclass
@@ -22,75 +26,58 @@ class Panel:
     template: str = ""
 
 
+def _panel(key: str, title: str, rows: QuerySet, **options) -> Panel:
+    """The first PANEL_SIZE rows, and how many there are in all."""
+    return Panel(key=key, title=title, items=list(rows[:PANEL_SIZE]), total=rows.count(), **options)
+
+
 def home_panels(user: User) -> list[Panel]:
-    panels: list[Panel] = []
-    late = overdue(user)
-    soon = due_soon(user)
-    panels.append(
-        Panel(
-            key="overdue",
-            title="Overdue",
-            items=list(late[:PANEL_SIZE]),
-            total=late.count(),
+    panels = [
+        _panel(
+            "overdue",
+            "Overdue",
+            overdue(user),
+            template=DEADLINES,
             empty_text="Nothing is overdue.",
             link="/deadlines/",
             link_text="See all your teams' deadlines",
-            template="deadlines/_deadline_table.html",
-        )
-    )
-    panels.append(
-        Panel(
-            key="due_soon",
-            title="Due in the next 2 days",
-            items=list(soon[:PANEL_SIZE]),
-            total=soon.count(),
+        ),
+        _panel(
+            "due_soon",
+            "Due in the next 2 days",
+            due_soon(user),
+            template=DEADLINES,
             empty_text="Nothing falls due in the next 2 days.",
-            template="deadlines/_deadline_table.html",
-        )
-    )
-    waiting = transfers_needing_action(user)
-    panels.append(
-        Panel(
-            key="transfers",
-            title="Transfers waiting for you",
-            items=list(waiting[:PANEL_SIZE]),
-            total=waiting.count(),
+        ),
+        _panel(
+            "transfers",
+            "Transfers waiting for you",
+            transfers_needing_action(user),
+            template=TRANSFERS,
             empty_text="No transfer is waiting for you.",
-            template="transfers/_transfer_table.html",
-        )
-    )
+        ),
+    ]
     if user.is_worker:
         raised = requests_raised_by(user)
         if raised.exists():
-            panels.append(
-                Panel(
-                    key="my_requests",
-                    title="Requests you started",
-                    items=list(raised[:PANEL_SIZE]),
-                    total=raised.count(),
-                    template="transfers/_transfer_table.html",
-                )
-            )
+            panels.append(_panel("my_requests", "Requests you started", raised, template=TRANSFERS))
         mine = cases_visible_to(user).filter(allocated_worker=user).select_related("current_team")
         panels.append(
-            Panel(
-                key="my_cases",
-                title="Cases allocated to you",
-                items=list(mine[:PANEL_SIZE]),
-                total=mine.count(),
+            _panel(
+                "my_cases",
+                "Cases allocated to you",
+                mine,
                 empty_text="No cases are allocated to you. Your team manager allocates cases.",
                 link="/cases/",
                 link_text="Search all cases in your teams",
             )
         )
     if user.is_manager:
-        waiting = unallocated_cases_for_manager(user)
         panels.append(
-            Panel(
-                key="unallocated",
-                title="Cases waiting for allocation in your teams",
-                items=list(waiting[:PANEL_SIZE]),
-                total=waiting.count(),
+            _panel(
+                "unallocated",
+                "Cases waiting for allocation in your teams",
+                unallocated_cases_for_manager(user),
                 empty_text="Every case in your teams has an allocated worker.",
             )
         )
