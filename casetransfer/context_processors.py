@@ -1,7 +1,5 @@
 from django.urls import reverse
 
-from people.roles import Role
-
 
 def navigation(request):
     """The service navigation, marking the current section."""
@@ -13,7 +11,7 @@ def navigation(request):
         ("Cases", reverse("cases:list")),
         ("Deadlines", reverse("deadlines:team")),
     ]
-    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
+    if user.has_perm("transfers.view_duty_queue"):
         items.append(("Duty queue", reverse("transfers:duty_queue")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))

@@ -75,8 +75,11 @@ MANAGER_ROLES = frozenset(
 WORKER_ROLES = frozenset({Role.FFP, Role.FSW, Role.SOCIAL_WORKER})
 ADMINISTRATOR_ROLES = frozenset({Role.CCA, Role.SENIOR_ADMINISTRATOR, Role.SYSTEM_ADMINISTRATOR})
 
-# Model permissions each role's group is given (app_label.codename).
+# Model permissions each role's group is given (app_label.codename). What a role may do to one
+# transfer is decided per transition, by role and team (transfers/permissions.py).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.TEAM_MANAGER: ["transfers.view_duty_queue"],
+    Role.ASSISTANT_TEAM_MANAGER: ["transfers.view_duty_queue"],
     Role.SYSTEM_ADMINISTRATOR: [
         "people.add_user",
         "people.change_user",

@@ -3,6 +3,7 @@ case (404 otherwise), checks the step's permission (403), and turns service erro
 form's GOV.UK error summary with nothing saved."""
 
 from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -345,7 +346,8 @@ class EscalateView(TransferStepView):
         )
 
 
-class DutyQueueView(ListView):
+class DutyQueueView(PermissionRequiredMixin, ListView):
+    permission_required = "transfers.view_duty_queue"
     template_name = "transfers/duty_queue.html"
     context_object_name = "transfers"
     paginate_by = 25

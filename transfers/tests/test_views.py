@@ -362,3 +362,10 @@ def test_the_duty_team_sees_an_incoming_case_only_while_the_request_is_live(clie
 
     services.transfer_withdraw(transfer=transfer, by=world.ffp, reason="Moved")
     assert client.get(world.case.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["ffp", "sw", "supervisor"])
+def test_the_duty_queue_is_for_managers_only(client, world, who):
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("transfers:duty_queue")).status_code == 403
+    assert b"Duty queue" not in client.get("/").content
