@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from deadlines.models import EmailStatus, OutboxEmail
 from deadlines.sweep import sweep_is_stale
 
 from . import health
@@ -25,6 +26,8 @@ class HomeView(TemplateView):
         context = super().get_context_data(panels=home_panels(user), **kwargs)
         if user.is_administrator or user.is_staff:
             context["sweep_stale"], context["sweep_last_run"] = sweep_is_stale()
+            # The failure alert is itself an email: when mail is down, this banner is the alert.
+            context["failed_emails"] = OutboxEmail.objects.filter(status=EmailStatus.FAILED).count()
         return context
 
 

@@ -49,3 +49,25 @@ def test_healthz_is_503_when_the_database_is_down(client):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content)["database"] == "down"
+
+
+def test_administrators_see_how_many_emails_failed(client):
+    from django.utils import timezone
+
+    from deadlines.models import OutboxEmail
+    from people.roles import Role
+    from people.tests.factories import UserFactory
+
+    email = OutboxEmail.objects.create(
+        dedupe_key="k",
+        kind="notice",
+        to_email="a@example.org",
+        subject="s",
+        body_text="b",
+        next_attempt_at=timezone.now(),
+    )
+    OutboxEmail.objects.filter(pk=email.pk).update(status="failed")
+    client.force_login(UserFactory(roles=[Role.SYSTEM_ADMINISTRATOR], is_staff=True))
+    assert b"1 email could not be sent" in client.get("/").content
+    client.force_login(UserFactory(roles=[Role.SOCIAL_WORKER]))
+    assert b"could not be sent" not in client.get("/").content
