@@ -18,7 +18,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     involves them in (a step-up sent to duty is the duty team's to see; see involved_case_ids)."""
     from transfers.selectors import involved_case_ids
 
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
     teams = teams_visible_to(user)
     return Case.objects.filter(

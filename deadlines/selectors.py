@@ -44,8 +44,12 @@ def overdue(user: User, now: datetime | None = None) -> QuerySet[Deadline]:
 def team_deadlines(
     *, user: User, team_id: int | None = None, status: str = ""
 ) -> QuerySet[Deadline]:
+    from cases.selectors import cases_visible_to
+
+    # A team's deadline about a case that has since left the user's sight stays hidden.
     deadlines = Deadline.objects.filter(
-        owner_team__in=teams_visible_to(user).values("pk")
+        Q(case__isnull=True) | Q(case__in=cases_visible_to(user)),
+        owner_team__in=teams_visible_to(user).values("pk"),
     ).select_related("case", "owner", "owner_team")
     if team_id:
         deadlines = deadlines.filter(owner_team_id=team_id)

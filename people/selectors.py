@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from .models import Team, User
-from .roles import ROLE_SCOPE, Scope, widest_scope
+from .roles import ROLE_SCOPE, Role, Scope, widest_scope
 
 
 def user_scope(user: User) -> str | None:
@@ -45,10 +45,19 @@ def users_in_team(team: Team) -> QuerySet[User]:
     return User.objects.filter(memberships__team=team, is_active=True).distinct()
 
 
+def in_team(user: User, team: Team | None) -> bool:
+    """Member or manager of the team."""
+    if team is None or not user.is_authenticated or not user.is_active:
+        return False
+    return team.manager_id == user.pk or user.memberships.filter(team=team).exists()
+
+
 def user_manages_team(user: User, team: Team) -> bool:
-    """A manager may act on a team's cases when the team is within their scope."""
-    if not user.is_authenticated:
+    """Who may change a team's allocations: its manager, or a team manager or assistant team
+    manager who belongs to it. Seeing a team (a locality lead, a service manager) is not
+    managing it."""
+    if not user.is_authenticated or not user.is_active:
         return False
-    if not (user.is_manager or user.is_superuser):
-        return False
-    return teams_visible_to(user).filter(pk=team.pk).exists()
+    if team.manager_id == user.pk:
+        return True
+    return user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER) and in_team(user, team)

@@ -3,18 +3,13 @@
 Each is `(transfer, user) -> bool`, used as django-fsm's `permission=`. Seeing the case at all is
 checked first by the views (cases_visible_to)."""
 
-from people.models import Team
+from people.models import Service, Team
 from people.roles import Role
-
-
-def _in_team(user, team: Team | None) -> bool:
-    if team is None or not user.is_authenticated:
-        return False
-    return team.manager_id == user.pk or user.memberships.filter(team=team).exists()
+from people.selectors import in_team
 
 
 def _manager_of(user, team: Team | None, *roles: str) -> bool:
-    return _in_team(user, team) and user.has_role(*roles)
+    return in_team(user, team) and user.has_role(*roles)
 
 
 EH_MANAGERS = (Role.TEAM_MANAGER,)
@@ -30,17 +25,28 @@ def review_as_supervisor_of(user, team: Team) -> bool:
     return _manager_of(user, team, Role.EH_SUPERVISOR)
 
 
+def _named_supervisor(transfer, user) -> bool:
+    step_up = getattr(transfer, "step_up", None)
+    return (
+        step_up is not None
+        and step_up.supervisor_id == user.pk
+        and review_as_supervisor_of(user, transfer.from_team)
+    )
+
+
 def review_as_supervisor(transfer, user) -> bool:
-    return review_as_supervisor_of(user, transfer.from_team)
+    """The supervisor the worker held the escalation discussion with."""
+    return _named_supervisor(transfer, user)
 
 
 def decide_for_early_help(transfer, user) -> bool:
-    """The EH team manager, or the Graft TM for a Graft case."""
-    return _manager_of(user, transfer.from_team, *EH_MANAGERS)
+    """The EH team manager, or the Graft TM for a Graft case: the manager of the sending team."""
+    return user.is_active and transfer.from_team.manager_id == user.pk
 
 
 def send_to_duty(transfer, user) -> bool:
-    return _manager_of(user, transfer.from_team, Role.EH_SUPERVISOR, *EH_MANAGERS)
+    """The named EH supervisor, or the EH/Graft team manager."""
+    return _named_supervisor(transfer, user) or decide_for_early_help(transfer, user)
 
 
 def act_for_duty(transfer, user) -> bool:
@@ -66,11 +72,12 @@ def allocate(transfer, user) -> bool:
 
 def record_after_allocation(transfer, user) -> bool:
     """The allocated social worker, or a manager of the receiving team."""
-    return transfer.allocated_worker_id == user.pk or allocate(transfer, user)
+    return (transfer.allocated_worker_id == user.pk and user.is_active) or allocate(transfer, user)
 
 
 def withdraw(transfer, user) -> bool:
-    if transfer.requested_by_id == user.pk:
+    """Whoever asked, while still in the sending team; or its supervisors and manager."""
+    if transfer.requested_by_id == user.pk and in_team(user, transfer.from_team):
         return True
     return _manager_of(user, transfer.from_team, Role.EH_SUPERVISOR, *EH_MANAGERS)
 
@@ -79,8 +86,6 @@ def request_escalation(transfer, user) -> bool:
     """After Social Care says no: the Locality Lead, or the Graft TM (seed 002, step 4)."""
     if user.has_role(Role.LOCALITY_LEAD) and transfer.from_team.locality:
         return user.memberships.filter(team__locality=transfer.from_team.locality).exists() or (
-            _in_team(user, transfer.from_team)
+            in_team(user, transfer.from_team)
         )
-    return transfer.from_team.service == "graft" and _manager_of(
-        user, transfer.from_team, Role.TEAM_MANAGER
-    )
+    return transfer.from_team.service == Service.GRAFT and decide_for_early_help(transfer, user)

@@ -28,19 +28,22 @@ S = TransferStatus
 
 
 def involved_case_ids(user: User, teams: QuerySet[Team]) -> QuerySet:
-    """Cases a transfer involves the user in. A team sees a case while a transfer to it is live;
-    a person named on a transfer (who asked, supervised, picked it up or decided) keeps seeing
-    it, since the Early Help worker stays involved after allocation (seed 002) and a decision
-    stays its maker's to answer for."""
-    named = (
-        Q(requested_by=user)
-        | Q(step_up__supervisor=user)
+    """Cases a transfer involves the user in.
+
+    The receiving side (its team, the manager holding or deciding it, the allocated worker)
+    sees the case while the transfer is live. The sending side (who asked, the supervisor, the
+    sending team's manager) also keeps it once completed: the Early Help worker stays involved
+    with the family after allocation (seed 002). Nobody keeps a withdrawn or refused one."""
+    receiving = (
+        Q(to_team__in=teams.values("pk"))
         | Q(assigned_to=user)
         | Q(decided_by=user)
         | Q(allocated_worker=user)
     )
+    sending = Q(requested_by=user) | Q(step_up__supervisor=user) | Q(from_team__manager=user)
     return Transfer.objects.filter(
-        named | Q(to_team__in=teams.values("pk"), status__in=LIVE)
+        (receiving & Q(status__in=LIVE))
+        | (sending & Q(status__in=[*LIVE, TransferStatus.COMPLETED]))
     ).values("case_id")
 
 

@@ -123,6 +123,9 @@ class TransferStepView(TransferMixin, FormView):
             )
             return redirect(self.transfer.get_absolute_url())
         messages.success(self.request, self.success_message)
+        if transfer_get_for_user(user=self.request.user, pk=self.transfer.pk) is None:
+            # The step handed the case back (refused, withdrawn): its page is no longer theirs.
+            return redirect("home")
         return redirect(self.transfer.get_absolute_url())
 
 

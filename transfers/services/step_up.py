@@ -23,6 +23,7 @@ from deadlines.rules import Kind
 from deadlines.services import deadline_cancel, deadline_meet, deadline_start
 from people.models import Service, Team, User
 from people.roles import Role
+from people.selectors import in_team
 
 from .. import permissions as can
 from ..models import LIVE, StepUp, Transfer, TransferKind, TransferStatus
@@ -396,7 +397,7 @@ def step_up_allocate(*, transfer: Transfer, by: User, worker: User) -> Transfer:
     """After the decision: a social worker is allocated. The joint visit (5 working days) and
     the 10-day discussion clocks start; the FFP/FSW stays involved."""
     transfer = _locked(transfer)
-    if not (worker.has_role(Role.SOCIAL_WORKER) and can._in_team(worker, transfer.to_team)):
+    if not (worker.has_role(Role.SOCIAL_WORKER) and in_team(worker, transfer.to_team)):
         raise ValidationError({"worker": f"Choose a social worker in {transfer.to_team}"})
     now = timezone.now()
     apply_transition(
