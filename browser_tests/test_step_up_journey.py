@@ -157,6 +157,7 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     journey.fill("Day", str(now.day))
     journey.fill("Month", str(now.month))
     journey.fill("Year", str(now.year))
+    page.get_by_label("The Early Help worker (FFP/FSW) visited with the social worker").check()
     journey.submit("Record the joint visit")
     journey.click("Record the 10-day discussion")
     journey.fill("Day", str(now.day))

@@ -67,13 +67,32 @@ def case_update(*, case: Case, by: User | None, note: str = "", **fields: Any) -
 
 @transaction.atomic
 def case_allocate(
-    *, case: Case, team: Team, worker: User | None, by: User | None, reason: str = ""
+    *,
+    case: Case,
+    team: Team,
+    worker: User | None,
+    by: User | None,
+    reason: str = "",
+    for_transfer=None,
 ) -> Allocation:
     """Move the case to `team` and, optionally, a worker in it. Ends the open allocation and
-    starts a new one, so the history shows every holder without a gap."""
+    starts a new one, so the history shows every holder without a gap.
+
+    While a transfer is live, only that transfer's own steps move the case (`for_transfer`):
+    an allocation beside it would leave the transfer and its deadlines behind."""
+    from transfers.models import LIVE, Transfer
+
     if worker is not None and not worker.memberships.filter(team=team).exists():
         raise ValidationError({"worker": f"{worker} is not a member of {team}."})
     case = Case.objects.select_for_update().get(pk=case.pk)
+    live = Transfer.objects.filter(case=case, status__in=LIVE)
+    if for_transfer is not None:
+        live = live.exclude(pk=for_transfer.pk)
+    if live.exists():
+        raise ValidationError(
+            "This case is being transferred. Allocate it from the transfer, so its deadlines "
+            "follow."
+        )
     before = snapshot(case, Case.AUDITED_FIELDS)
     now = timezone.now()
     Allocation.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)

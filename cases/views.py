@@ -69,10 +69,13 @@ class CaseDetailView(CaseMixin, TemplateView):
         context["allocations"] = case_allocation_history(self.case)
         context["audit_events"] = case_audit_history(self.case)[:50]
         context["deadlines"] = deadlines_for_case(self.case)
-        context["can_allocate"] = user_manages_team(self.request.user, self.case.current_team)
         context["transfers"] = case_transfers(self.case)
-        context["can_start_step_up"] = can_start_step_up(self.case, self.request.user) and not any(
-            t.kind == "step_up" and t.is_live for t in context["transfers"]
+        context["live_transfer"] = next((t for t in context["transfers"] if t.is_live), None)
+        context["can_allocate"] = context["live_transfer"] is None and user_manages_team(
+            self.request.user, self.case.current_team
+        )
+        context["can_start_step_up"] = context["live_transfer"] is None and can_start_step_up(
+            self.case, self.request.user
         )
         context["eh_involvement"] = eh_worker_involved(self.case)
         return context

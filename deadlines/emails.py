@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from people.models import User
+from people.models import Team, User
 from people.roles import Role
 
 from .calendar import LONDON
@@ -49,10 +49,14 @@ def deadline_recipients(deadline: Deadline, which: str) -> list[User]:
 
 
 def escalation_recipients(deadline: Deadline) -> list[User]:
-    """One level above the team manager: the service managers over the owner's team (members
-    or managers of a team in its service, as in people.selectors.teams_of); failing them, the
-    assistant directors."""
-    team = deadline.owner_team
+    """One level above the team manager of the deadline's owner."""
+    return service_managers_over(deadline.owner_team)
+
+
+def service_managers_over(team: Team | None) -> list[User]:
+    """One level above a team manager: the service managers over `team` (members or managers
+    of a team in its service, as in people.selectors.teams_of); failing them, the assistant
+    directors, so an escalation always reaches someone."""
     service_managers = (
         Group.objects.get(name=Role.SERVICE_MANAGER)
         .user_set.filter(is_active=True)
@@ -119,7 +123,9 @@ def outbox_enqueue(email: OutboxEmail) -> tuple[OutboxEmail, bool]:
     if created:
         from .tasks import send_outbox_email
 
-        transaction.on_commit(lambda: send_outbox_email.delay(saved.pk))
+        # robust: a broker that is down must not turn a saved change into an error page; the
+        # row is in the database and the next sweep queues it again.
+        transaction.on_commit(lambda: send_outbox_email.delay(saved.pk), robust=True)
     return saved, created
 
 

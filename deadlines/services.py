@@ -42,9 +42,18 @@ def working_calendar() -> WorkingCalendar:
     return WorkingCalendar(ClosureDay.objects.values_list("date", flat=True))
 
 
+# Hours after a breach before the service manager hears: sooner for a same-day safeguarding rule.
+DEFAULT_ESCALATE_AFTER_HOURS = {Kind.STEP_UP_URGENT: 1}
+
+
 def policy_defaults(kind: str) -> dict:
     lead, unit = DEFAULT_REMINDER_LEAD.get(kind, (1, LeadUnit.WORKING_DAYS))
-    return {"amount": DEFAULT_RULES[kind].amount, "reminder_lead": lead, "reminder_lead_unit": unit}
+    return {
+        "amount": DEFAULT_RULES[kind].amount,
+        "reminder_lead": lead,
+        "reminder_lead_unit": unit,
+        "escalate_after_hours": DEFAULT_ESCALATE_AFTER_HOURS.get(kind, 24),
+    }
 
 
 def policy_for(kind: str) -> DeadlinePolicy:
@@ -158,6 +167,26 @@ def deadline_meet(
         _cancel_pending_emails(deadline)
         met.append(deadline)
     return met
+
+
+@transaction.atomic
+def deadline_reassign(*, subject: models.Model, kind: str, owner, by=None) -> list[Deadline]:
+    """The work changed hands: reminders and alerts go to the new owner from now on."""
+    moved = []
+    for deadline in open_deadlines(subject, kind).select_for_update():
+        if deadline.owner_id == getattr(owner, "pk", None):
+            continue
+        before = deadline.owner_id
+        Deadline.objects.filter(pk=deadline.pk).update(owner=owner)
+        audit_record(
+            actor=by,
+            action="deadline.reassign",
+            subject=deadline,
+            case=deadline.case,
+            changes={"owner": [before, getattr(owner, "pk", None)]},
+        )
+        moved.append(deadline)
+    return moved
 
 
 @transaction.atomic

@@ -51,61 +51,75 @@ def _locked(queryset):
     return queryset.select_for_update(skip_locked=True)
 
 
+def _each(rows, handle, what: str) -> int:
+    """Handle each claimed row in its own savepoint. A row that fails is logged (by id) and left
+    for the next sweep; it does not stop the rows after it."""
+    done = 0
+    for row in rows:
+        try:
+            with transaction.atomic():
+                done += handle(row)
+        except Exception:
+            logger.exception("deadline sweep: %s failed for row %s", what, row.pk)
+    return done
+
+
 def send_reminders(now: datetime) -> int:
-    sent = 0
+    def remind(deadline: Deadline) -> int:
+        sent = 0
+        # Past due already (the engine was down): the breach alert says it; no reminder.
+        if deadline.due_at > now:
+            policy = policy_for(deadline.kind)
+            for person in deadline_recipients(deadline, policy.remind):
+                sent += outbox_enqueue(deadline_email(deadline, EmailKind.REMINDER, person))[1]
+        Deadline.objects.filter(pk=deadline.pk).update(reminded_at=now)
+        return sent
+
     with transaction.atomic():
         due = _locked(
             Deadline.objects.filter(
                 status=DeadlineStatus.OPEN, remind_at__lte=now, reminded_at__isnull=True
             ).order_by("remind_at")
         )[:BATCH]
-        for deadline in due:
-            # Past due already (the engine was down): the breach alert says it; no reminder.
-            if deadline.due_at > now:
-                policy = policy_for(deadline.kind)
-                for person in deadline_recipients(deadline, policy.remind):
-                    email = deadline_email(deadline, EmailKind.REMINDER, person)
-                    sent += outbox_enqueue(email)[1]
-            Deadline.objects.filter(pk=deadline.pk).update(reminded_at=now)
-    return sent
+        return _each(due, remind, "reminder")
 
 
 def record_breaches(now: datetime) -> int:
-    breached = 0
+    def breach(deadline: Deadline) -> int:
+        policy = policy_for(deadline.kind)
+        apply_transition(
+            deadline,
+            "breach",
+            case=deadline.case,
+            note="Due time passed",
+            at=now,
+            escalate_at=now + timedelta(hours=policy.escalate_after_hours),
+        )
+        for person in deadline_recipients(deadline, policy.alert_on_breach):
+            outbox_enqueue(deadline_email(deadline, EmailKind.BREACH, person))
+        return 1
+
     with transaction.atomic():
         overdue = _locked(
             Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=now).order_by("due_at")
         )[:BATCH]
-        for deadline in overdue:
-            policy = policy_for(deadline.kind)
-            apply_transition(
-                deadline,
-                "breach",
-                case=deadline.case,
-                note="Due time passed",
-                at=now,
-                escalate_at=now + timedelta(hours=policy.escalate_after_hours),
-            )
-            for person in deadline_recipients(deadline, policy.alert_on_breach):
-                outbox_enqueue(deadline_email(deadline, EmailKind.BREACH, person))
-            breached += 1
-    return breached
+        return _each(overdue, breach, "breach")
 
 
 def escalate_breaches(now: datetime) -> int:
-    escalated = 0
+    def escalate(deadline: Deadline) -> int:
+        for person in escalation_recipients(deadline):
+            outbox_enqueue(deadline_email(deadline, EmailKind.ESCALATION, person))
+        Deadline.objects.filter(pk=deadline.pk).update(escalated_at=now)
+        return 1
+
     with transaction.atomic():
         waiting = _locked(
             Deadline.objects.filter(
                 status=DeadlineStatus.BREACHED, escalate_at__lte=now, escalated_at__isnull=True
             )
         )[:BATCH]
-        for deadline in waiting:
-            for person in escalation_recipients(deadline):
-                outbox_enqueue(deadline_email(deadline, EmailKind.ESCALATION, person))
-            Deadline.objects.filter(pk=deadline.pk).update(escalated_at=now)
-            escalated += 1
-    return escalated
+        return _each(waiting, escalate, "escalation")
 
 
 DIGEST_GRACE = timedelta(hours=24)
@@ -121,6 +135,16 @@ def digest_week(now: datetime) -> str | None:
         return None
     year, week, _ = local.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def open_transfers(teams) -> int:
+    """Live hand-offs into or out of `teams` (the transfers app owns them; looked up lazily so
+    the deadline engine does not depend on it at import time)."""
+    from transfers.models import LIVE, Transfer
+
+    return Transfer.objects.filter(
+        Q(from_team__in=teams) | Q(to_team__in=teams), status__in=LIVE
+    ).count()
 
 
 def send_weekly_digests(now: datetime) -> int:
@@ -151,6 +175,7 @@ def send_weekly_digests(now: datetime) -> int:
                 breached = [d for d in live if d.status == DeadlineStatus.BREACHED]
                 lines = [
                     f"Teams: {', '.join(t.name for t in teams)}.",
+                    f"Open transfers into or out of your teams: {open_transfers(teams)}.",
                     f"Open deadlines: {len(live)}. Due this week: {len(due_this_week)}. "
                     f"Breached: {len(breached)}.",
                 ]
@@ -180,15 +205,16 @@ def send_weekly_digests(now: datetime) -> int:
 
 def reclaim_expired_leases(now: datetime) -> int:
     """A row left 'sending' by a worker that died: once its lease is over, send it again."""
-    reclaimed = 0
+
+    def reclaim(email: OutboxEmail) -> int:
+        apply_transition(email, "reclaim", note="Lease expired: worker presumed dead")
+        return 1
+
     with transaction.atomic():
         stuck = _locked(
             OutboxEmail.objects.filter(status=EmailStatus.SENDING, lease_until__lt=now)
         )[:BATCH]
-        for email in stuck:
-            apply_transition(email, "reclaim", note="Lease expired: worker presumed dead")
-            reclaimed += 1
-    return reclaimed
+        return _each(stuck, reclaim, "lease reclaim")
 
 
 def dispatch_due_emails(now: datetime) -> int:
@@ -201,9 +227,15 @@ def dispatch_due_emails(now: datetime) -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:BATCH]
     )
+    queued = 0
     for email_id in ids:
-        send_outbox_email.delay(email_id)
-    return len(ids)
+        try:
+            send_outbox_email.delay(email_id)
+            queued += 1
+        except Exception:  # the broker is down: the rows wait in the database for next time
+            logger.exception("deadline sweep: could not queue outbox email %s", email_id)
+            break
+    return queued
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
@@ -211,14 +243,22 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     # In UTC: adding hours to a London time would add wall-clock hours across a clock change.
     now = (now or timezone.now()).astimezone(UTC)
     SweepRun.objects.update_or_create(name=SWEEP_NAME, defaults={"last_started_at": now})
-    counts = {
-        "reminders": send_reminders(now),
-        "breaches": record_breaches(now),
-        "escalations": escalate_breaches(now),
-        "digests": send_weekly_digests(now),
-        "reclaimed": reclaim_expired_leases(now),
+    phases = {
+        "reminders": send_reminders,
+        "breaches": record_breaches,
+        "escalations": escalate_breaches,
+        "digests": send_weekly_digests,
+        "reclaimed": reclaim_expired_leases,
+        "dispatched": dispatch_due_emails,
     }
-    counts["dispatched"] = dispatch_due_emails(now)
+    counts = {}
+    for name, phase in phases.items():
+        # Each phase stands alone: one that fails is logged and the others still run.
+        try:
+            counts[name] = phase(now)
+        except Exception:
+            logger.exception("deadline sweep: the %s phase failed", name)
+            counts[name] = -1
     SweepRun.objects.filter(name=SWEEP_NAME).update(
         last_finished_at=timezone.now(), last_counts=counts
     )
@@ -330,4 +370,4 @@ def outbox_requeue(*, email: OutboxEmail, by) -> None:
         )
     from .tasks import send_outbox_email
 
-    transaction.on_commit(lambda: send_outbox_email.delay(email.pk))
+    transaction.on_commit(lambda: send_outbox_email.delay(email.pk), robust=True)

@@ -119,7 +119,9 @@ def seed_step_ups() -> int:
         t = services.step_up_allocate(transfer=t, by=t.to_team.manager, worker=_user("sw.duty"))
         if final == S.COMPLETED:
             today = timezone.localdate()
-            services.step_up_record_joint_visit(transfer=t, by=_user("sw.duty"), visited_on=today)
+            services.step_up_record_joint_visit(
+                transfer=t, by=_user("sw.duty"), visited_on=today, eh_worker_attended=True
+            )
             services.step_up_record_ten_day_discussion(
                 transfer=t,
                 by=_user("sw.duty"),

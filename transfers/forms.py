@@ -271,12 +271,21 @@ class AllocateSocialWorkerForm(forms.Form):
 
 class JointVisitForm(forms.Form):
     visited_on = _date("Date of the joint visit")
+    eh_worker_attended = forms.BooleanField(
+        label="The Early Help worker (FFP/FSW) visited with the social worker",
+        error_messages={
+            "required": "A joint visit is with the Early Help worker: confirm they attended"
+        },
+    )
     notes = _text("Notes", "", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
-            Field("visited_on"), Field.textarea("notes"), submit="Record the joint visit"
+            Field("visited_on"),
+            Field.checkbox("eh_worker_attended"),
+            Field.textarea("notes"),
+            submit="Record the joint visit",
         )
 
 

@@ -92,6 +92,14 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["case", "status"]),
         ]
         permissions = [("view_duty_queue", "Can see the Social Care duty queue")]
+        constraints = [
+            # A case is never in two live hand-offs at once, whatever their kinds.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status__in=LIVE),
+                name="one_live_transfer_per_case",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk} for {self.case}"
@@ -225,6 +233,9 @@ class StepUp(models.Model):
     # After allocation.
     joint_visit_on = models.DateField(null=True, blank=True)
     joint_visit_notes = models.TextField(blank=True)
+    joint_visit_with_eh_worker = models.BooleanField(
+        "the Early Help worker attended", default=False
+    )
     ten_day_discussion_on = models.DateField(null=True, blank=True)
     ten_day_notes = models.TextField(blank=True)
     worker_invited = models.BooleanField(default=False)

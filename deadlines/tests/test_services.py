@@ -399,7 +399,7 @@ def test_a_policy_changed_in_the_admin_is_audited_with_the_administrator(admin_c
             "reminder_lead_unit": "hours",
             "remind": "owner_and_manager",
             "alert_on_breach": "owner_and_manager",
-            "escalate_after_hours": 24,
+            "escalate_after_hours": policy.escalate_after_hours,
         },
     )
     assert response.status_code == 302

@@ -38,10 +38,12 @@ MATRIX = {
 @pytest.fixture
 def teams():
     return {
-        "cin_north": TeamFactory(name="CIN North", service=Service.CHILDREN_IN_NEED,
-                                 locality="North"),
-        "cin_south": TeamFactory(name="CIN South", service=Service.CHILDREN_IN_NEED,
-                                 locality="South"),
+        "cin_north": TeamFactory(
+            name="CIN North", service=Service.CHILDREN_IN_NEED, locality="North"
+        ),
+        "cin_south": TeamFactory(
+            name="CIN South", service=Service.CHILDREN_IN_NEED, locality="South"
+        ),
         "eh_north": TeamFactory(name="EH North", service=Service.EARLY_HELP, locality="North"),
         "cic": TeamFactory(name="CiC", service=Service.CHILDREN_IN_CARE, locality=""),
         "qa": TeamFactory(name="Conference & QA", service=Service.CONFERENCE_AND_QA, locality=""),
@@ -87,8 +89,9 @@ def test_a_user_with_no_role_sees_nothing(teams, cases):
 
 
 def test_several_roles_see_the_union(teams, cases):
-    user = UserFactory(roles=[Role.FFP, Role.SERVICE_MANAGER], teams=[teams["eh_north"],
-                                                                      teams["cin_south"]])
+    user = UserFactory(
+        roles=[Role.FFP, Role.SERVICE_MANAGER], teams=[teams["eh_north"], teams["cin_south"]]
+    )
     visible = set(cases_visible_to(user).values_list("pk", flat=True))
     assert visible == {cases[k].pk for k in ("eh_north", "cin_north", "cin_south")}
 

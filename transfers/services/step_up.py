@@ -8,9 +8,8 @@ rows and the outbox rows, and leaves every email to be sent after commit."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.fsm import apply_transition
@@ -19,8 +18,14 @@ from cases.choices import PlanType
 from cases.models import Case
 from cases.services import case_allocate, case_update
 from deadlines.calendar import LONDON
+from deadlines.emails import service_managers_over
 from deadlines.rules import Kind
-from deadlines.services import deadline_cancel, deadline_meet, deadline_start
+from deadlines.services import (
+    deadline_cancel,
+    deadline_meet,
+    deadline_reassign,
+    deadline_start,
+)
 from people.models import Service, Team, User
 from people.roles import Role
 from people.selectors import in_team
@@ -31,6 +36,15 @@ from .notify import transfer_notify, when
 
 TWELVE_WEEKS = timedelta(weeks=12)
 EARLY_HELP_SERVICES = (Service.EARLY_HELP, Service.GRAFT)
+SOCIAL_CARE_SERVICES = (
+    Service.SOCIAL_CARE_DUTY,
+    Service.ASSESSMENT,
+    Service.CHILDREN_IN_NEED,
+    Service.CHILDREN_IN_CARE,
+    Service.DISABLED_CHILDREN,
+    Service.YOUNG_PEOPLE,
+)
+DISCUSSION_KINDS = (Kind.STEP_UP_URGENT, Kind.STEP_UP_STANDARD)
 
 
 def _locked(transfer: Transfer) -> Transfer:
@@ -71,20 +85,26 @@ def step_up_start(
     """Step 1: a worker and their EH supervisor open an escalation discussion."""
     if not can.start_step_up(case, by):
         raise PermissionDenied("Only Early Help workers and supervisors in the case's team can.")
+    # Lock the case: two people starting a step-up at once must not both succeed.
+    case = Case.objects.select_for_update().select_related("current_team").get(pk=case.pk)
     if case.current_team.service not in EARLY_HELP_SERVICES:
         raise ValidationError("Only a case open to Early Help or Graft can be stepped up.")
-    if Transfer.objects.filter(case=case, kind=TransferKind.STEP_UP, status__in=LIVE).exists():
-        raise ValidationError("This case already has a step-up in progress.")
+    if Transfer.objects.filter(case=case, status__in=LIVE).exists():
+        raise ValidationError("This case already has a transfer in progress.")
     if not can.review_as_supervisor_of(supervisor, case.current_team):
         raise ValidationError({"supervisor": "Choose an Early Help supervisor in the case's team."})
-    transfer = Transfer.objects.create(
-        kind=TransferKind.STEP_UP,
-        case=case,
-        from_team=case.current_team,
-        requested_by=by,
-        urgent=urgent or section_47,
-        section_47=section_47,
-    )
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                kind=TransferKind.STEP_UP,
+                case=case,
+                from_team=case.current_team,
+                requested_by=by,
+                urgent=urgent or section_47,
+                section_47=section_47,
+            )
+    except IntegrityError as error:  # the one_live_transfer_per_case constraint
+        raise ValidationError("This case already has a transfer in progress.") from error
     step_up = StepUp(
         transfer=transfer,
         supervisor=supervisor,
@@ -200,8 +220,13 @@ def step_up_route(*, case: Case, at: datetime) -> Route:
     previous 12 weeks, when it goes to the team manager who closed it (seed 002)."""
     closed_on, closer = case.last_closed_to_social_care_on, case.last_closed_to_social_care_by
     today = at.astimezone(LONDON).date()
-    if closed_on and closer and closer.is_active and today - closed_on <= TWELVE_WEEKS:
-        team = Team.objects.filter(manager=closer, is_active=True).first()
+    reason = ""
+    if closed_on and closer and today - closed_on <= TWELVE_WEEKS:
+        team = None
+        if closer.is_active and closer.has_role(Role.TEAM_MANAGER):
+            team = Team.objects.filter(
+                manager=closer, is_active=True, service__in=SOCIAL_CARE_SERVICES
+            ).first()
         if team is not None:
             return Route(
                 team=team,
@@ -213,11 +238,15 @@ def step_up_route(*, case: Case, at: datetime) -> Route:
                     "their team or the previous social worker."
                 ),
             )
+        reason = (
+            f"Closed to Social Care on {closed_on:%d %B %Y}, within the previous 12 weeks, but "
+            "the team manager who closed it no longer manages a Social Care team: it goes to duty."
+        )
     duty = Team.objects.filter(service=Service.SOCIAL_CARE_DUTY, is_active=True)
     team = duty.filter(locality=case.current_team.locality).first() or duty.first()
     if team is None:
         raise ValidationError("No Social Care duty team is set up. Ask a system administrator.")
-    return Route(team=team, manager=None, to_closing_manager=False, reason="")
+    return Route(team=team, manager=None, to_closing_manager=False, reason=reason)
 
 
 @transaction.atomic
@@ -291,15 +320,24 @@ def step_up_pick_up(*, transfer: Transfer, by: User) -> Transfer:
     apply_transition(
         transfer, "pick_up", by=by, check_permission=True, case=transfer.case, manager=by
     )
+    # The discussion deadline follows the request: its reminders now go to whoever holds it.
+    for kind in DISCUSSION_KINDS:
+        deadline_reassign(subject=transfer, kind=kind, owner=by, by=by)
     return transfer
 
 
 def _discussion_time(held_at: datetime, transfer: Transfer) -> datetime:
     if held_at > timezone.now():
         raise ValidationError({"discussion_held_at": "The discussion time cannot be in the future"})
-    if transfer.sent_at and held_at < transfer.sent_at - timedelta(days=1):
+    # Minutes: the form takes hours and minutes, so the minute it was sent counts.
+    if transfer.sent_at and held_at < transfer.sent_at.replace(second=0, microsecond=0):
+        # Seed 002: the form goes to duty before the discussion.
+        sent = transfer.sent_at.astimezone(LONDON)
         raise ValidationError(
-            {"discussion_held_at": "The discussion must be on or after the day the form was sent"}
+            {
+                "discussion_held_at": f"The discussion cannot be before the form was sent "
+                f"({sent:%d %B %Y} at {sent:%H:%M})"
+            }
         )
     return held_at
 
@@ -350,9 +388,8 @@ def step_up_decide(
     step_up.discussion_held_at = held_at
     step_up.contact_reference, step_up.referral_reference = contact_reference, referral_reference
     step_up.save()
-    deadline_meet(
-        subject=transfer, kind=_discussion_kind(transfer), by=by, at=held_at, note="Discussion held"
-    )
+    for kind in DISCUSSION_KINDS:
+        deadline_meet(subject=transfer, kind=kind, by=by, at=held_at, note="Discussion held")
     if agreed:
         case_update(
             case=transfer.case,
@@ -366,6 +403,7 @@ def step_up_decide(
             worker=None,
             by=by,
             reason=f"Step-up agreed: awaiting allocation (referral {referral_reference})",
+            for_transfer=transfer,
         )
     transfer_notify(
         transfer,
@@ -379,17 +417,6 @@ def step_up_decide(
         ],
     )
     return transfer
-
-
-def _discussion_kind(transfer: Transfer) -> str:
-    pending = (
-        transfer.case.deadlines.filter(
-            subject_id=str(transfer.pk), kind__in=[Kind.STEP_UP_URGENT, Kind.STEP_UP_STANDARD]
-        )
-        .values_list("kind", flat=True)
-        .first()
-    )
-    return pending or (Kind.STEP_UP_URGENT if transfer.urgent else Kind.STEP_UP_STANDARD)
 
 
 @transaction.atomic
@@ -411,7 +438,12 @@ def step_up_allocate(*, transfer: Transfer, by: User, worker: User) -> Transfer:
         at=now,
     )
     case_allocate(
-        case=transfer.case, team=transfer.to_team, worker=worker, by=by, reason="Step-up allocated"
+        case=transfer.case,
+        team=transfer.to_team,
+        worker=worker,
+        by=by,
+        reason="Step-up allocated",
+        for_transfer=transfer,
     )
     for kind in (Kind.JOINT_VISIT, Kind.TEN_DAY_DISCUSSION):
         deadline_start(
@@ -454,14 +486,33 @@ def _start_of(day: date) -> datetime:
 
 @transaction.atomic
 def step_up_record_joint_visit(
-    *, transfer: Transfer, by: User, visited_on: date, notes: str = ""
+    *,
+    transfer: Transfer,
+    by: User,
+    visited_on: date,
+    eh_worker_attended: bool,
+    notes: str = "",
 ) -> Transfer:
+    """After allocation: the allocated social worker and the FFP/FSW visit the family together
+    within 5 working days (seed 002)."""
     transfer = _locked(transfer)
     _require_after_allocation(transfer, by)
+    if transfer.step_up.joint_visit_on:
+        raise ValidationError("The joint visit is already recorded.")
+    if not eh_worker_attended:
+        raise ValidationError(
+            {
+                "eh_worker_attended": "A joint visit is with the Early Help "
+                "worker: confirm they attended"
+            }
+        )
     _check_past_date("visited_on", visited_on, transfer.allocated_at, "joint visit")
     step_up = transfer.step_up
     step_up.joint_visit_on, step_up.joint_visit_notes = visited_on, notes
-    step_up.save(update_fields=["joint_visit_on", "joint_visit_notes"])
+    step_up.joint_visit_with_eh_worker = True
+    step_up.save(
+        update_fields=["joint_visit_on", "joint_visit_notes", "joint_visit_with_eh_worker"]
+    )
     audit_record(
         actor=by,
         action="transfer.joint_visit",
@@ -488,6 +539,8 @@ def step_up_record_ten_day_discussion(
 ) -> Transfer:
     transfer = _locked(transfer)
     _require_after_allocation(transfer, by)
+    if transfer.step_up.ten_day_discussion_on:
+        raise ValidationError("The 10-day discussion is already recorded.")
     _check_past_date("held_on", held_on, transfer.allocated_at, "10-day discussion")
     errors = {}
     if not worker_invited:
@@ -514,6 +567,14 @@ def step_up_record_ten_day_discussion(
         note=notes,
     )
     deadline_meet(subject=transfer, kind=Kind.TEN_DAY_DISCUSSION, by=by, at=_start_of(held_on))
+    if new_plan_agreed and transfer.case.safety_plan_in_force:
+        # Seed 002: the existing safety plan stays until a new plan is in place; now it is.
+        case_update(
+            case=transfer.case,
+            by=by,
+            safety_plan_in_force=False,
+            note="Safety plan replaced by the plan agreed at the 10-day discussion",
+        )
     _complete_when_done(transfer, by)
     return transfer
 
@@ -599,18 +660,10 @@ def step_up_request_escalation(*, transfer: Transfer, by: User, note: str) -> Tr
         case=transfer.case,
         note=note,
     )
-    managers = (
-        Group.objects.get(name=Role.SERVICE_MANAGER)
-        .user_set.filter(
-            is_active=True,
-            memberships__team__service__in=[Service.SOCIAL_CARE_DUTY, transfer.to_team.service],
-        )
-        .distinct()
-    )
     transfer_notify(
         transfer,
         event="escalation",
-        recipients=list(managers),
+        recipients=service_managers_over(transfer.to_team),
         heading="Step-up decision escalated to you",
         lines=[
             "Early Help disagrees with Social Care's decision not to step this "

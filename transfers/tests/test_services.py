@@ -78,7 +78,7 @@ def test_a_worker_in_another_team_cannot_start_a_step_up(world):
 
 def test_only_one_live_step_up_per_case(world, walk):
     walk(S.ESCALATION_DISCUSSION)
-    with pytest.raises(ValidationError, match="already has a step-up"):
+    with pytest.raises(ValidationError, match="already has a transfer in progress"):
         walk(S.ESCALATION_DISCUSSION)
 
 
@@ -323,18 +323,20 @@ def test_a_stale_second_pick_up_is_refused(world, walk):
 
 
 def test_agreed_moves_the_case_to_social_care_awaiting_allocation(world, walk):
-    transfer = walk(S.PICKED_UP)
-    held = timezone.now() - timedelta(minutes=30)
-    services.step_up_decide(
-        transfer=transfer,
-        by=world.duty_atm,
-        agreed=True,
-        discussion_held_at=held,
-        note="Threshold met",
-        contact_reference="EHM-1",
-        referral_reference="LCS-9",
-        plan_type=PlanType.CIN,
-    )
+    with time_machine.travel(london(2026, 11, 24, 10, 0), tick=False):
+        transfer = walk(S.PICKED_UP)
+    held = london(2026, 11, 24, 10, 30)
+    with time_machine.travel(london(2026, 11, 24, 11, 0), tick=False):
+        services.step_up_decide(
+            transfer=transfer,
+            by=world.duty_atm,
+            agreed=True,
+            discussion_held_at=held,
+            note="Threshold met",
+            contact_reference="EHM-1",
+            referral_reference="LCS-9",
+            plan_type=PlanType.CIN,
+        )
     transfer.refresh_from_db()
     assert transfer.status == S.AWAITING_ALLOCATION
     assert (transfer.step_up.contact_reference, transfer.step_up.referral_reference) == (
@@ -487,7 +489,9 @@ def test_only_a_social_worker_of_the_receiving_team_can_be_allocated(world, walk
 
 def test_joint_visit_and_ten_day_discussion_complete_the_step_up(world, walk, today):
     transfer = walk(S.ALLOCATED)
-    services.step_up_record_joint_visit(transfer=transfer, by=world.sw, visited_on=today)
+    services.step_up_record_joint_visit(
+        transfer=transfer, by=world.sw, visited_on=today, eh_worker_attended=True
+    )
     assert deadline_of(transfer, "joint_visit").status == DeadlineStatus.MET
     transfer.refresh_from_db()
     assert transfer.status == S.ALLOCATED
@@ -510,7 +514,9 @@ def test_a_joint_visit_in_the_future_or_before_allocation_is_refused(world, walk
     transfer = walk(S.ALLOCATED)
     for day in (today + timedelta(days=1), today - timedelta(days=3)):
         with pytest.raises(ValidationError):
-            services.step_up_record_joint_visit(transfer=transfer, by=world.sw, visited_on=day)
+            services.step_up_record_joint_visit(
+                transfer=transfer, by=world.sw, visited_on=day, eh_worker_attended=True
+            )
     assert deadline_of(transfer, "joint_visit").status == DeadlineStatus.OPEN
 
 
@@ -531,7 +537,9 @@ def test_the_10_day_discussion_must_invite_the_early_help_worker_and_supervisor(
 def test_someone_outside_the_receiving_team_cannot_record_the_visit(world, walk, today):
     transfer = walk(S.ALLOCATED)
     with pytest.raises(PermissionDenied):
-        services.step_up_record_joint_visit(transfer=transfer, by=world.ffp, visited_on=today)
+        services.step_up_record_joint_visit(
+            transfer=transfer, by=world.ffp, visited_on=today, eh_worker_attended=True
+        )
 
 
 def test_a_late_joint_visit_is_recorded_as_met_late(world, walk):
@@ -539,7 +547,10 @@ def test_a_late_joint_visit_is_recorded_as_met_late(world, walk):
         transfer = walk(S.ALLOCATED)
     with time_machine.travel(london(2026, 12, 2, 10, 0), tick=False):
         services.step_up_record_joint_visit(
-            transfer=transfer, by=world.sw, visited_on=timezone.localdate()
+            transfer=transfer,
+            by=world.sw,
+            visited_on=timezone.localdate(),
+            eh_worker_attended=True,
         )
     assert deadline_of(transfer, "joint_visit").met_late
 

@@ -210,7 +210,7 @@ def test_a_stale_form_does_not_half_save(client, world, walk, monkeypatch):
             "discussion_date_0": now.day,
             "discussion_date_1": now.month,
             "discussion_date_2": now.year,
-            "discussion_time": "00:00",
+            "discussion_time": now.strftime("%H:%M"),
             "agreed": "yes",
             "contact_reference": "C",
             "referral_reference": "R",
@@ -279,10 +279,22 @@ def test_allocation_then_visit_and_discussion_complete_the_journey(client, world
     future = today + timezone.timedelta(days=2)
     response = client.post(
         url("joint_visit", transfer),
-        {"visited_on_0": future.day, "visited_on_1": future.month, "visited_on_2": future.year},
+        {
+            "visited_on_0": future.day,
+            "visited_on_1": future.month,
+            "visited_on_2": future.year,
+            "eh_worker_attended": "on",
+        },
     )
     assert b"cannot be in the future" in response.content
-    client.post(url("joint_visit", transfer), {f"visited_on{k}": v for k, v in date.items()})
+    response = client.post(
+        url("joint_visit", transfer), {f"visited_on{k}": v for k, v in date.items()}
+    )
+    assert b"confirm they attended" in response.content
+    client.post(
+        url("joint_visit", transfer),
+        {**{f"visited_on{k}": v for k, v in date.items()}, "eh_worker_attended": "on"},
+    )
     response = client.post(
         url("ten_day", transfer),
         {**{f"held_on{k}": v for k, v in date.items()}, "supervisor_invited": "on"},
