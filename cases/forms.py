@@ -24,12 +24,13 @@ class CaseSearchForm(forms.Form):
         if teams is not None:
             self.fields["team"].queryset = teams
         self.helper = FormHelper()
-        self.helper.form_method = "get"
+        self.helper.form_method = "post"
         self.helper.layout = Layout(
             Field.text("q", field_width=Fluid.FULL),
             Field.select("team"),
             Field.select("plan_type"),
             Button("search", "Search", css_class="govuk-button--secondary"),
+            Button("clear", "Clear search", css_class="govuk-button--secondary"),
         )
 
 

@@ -35,29 +35,48 @@ class CaseMixin:
 
 
 class CaseListView(ListView):
+    """Search and filters are POSTed and kept in the session, so a child's name never appears
+    in a URL (and so never in access logs or browser history); only ?page=N does."""
+
     template_name = "cases/case_list.html"
     paginate_by = 25
     context_object_name = "cases"
+    SESSION_KEY = "case_search"
+
+    def _teams(self):
+        return teams_visible_to(self.request.user)
+
+    def post(self, request, *args, **kwargs):
+        if "clear" in request.POST:
+            request.session.pop(self.SESSION_KEY, None)
+            return redirect("cases:list")
+        form = CaseSearchForm(request.POST, teams=self._teams())
+        if form.is_valid():
+            data = form.cleaned_data
+            request.session[self.SESSION_KEY] = {
+                "q": data["q"],
+                "team": data["team"].pk if data["team"] else None,
+                "plan_type": data["plan_type"],
+            }
+            return redirect("cases:list")
+        self.form = form
+        self.object_list = case_search(user=request.user)
+        return self.render_to_response(self.get_context_data())
 
     def get_queryset(self):
-        teams = teams_visible_to(self.request.user)
-        self.form = CaseSearchForm(self.request.GET or None, teams=teams)
-        if self.form.is_bound and self.form.is_valid():
-            data = self.form.cleaned_data
-            return case_search(
-                user=self.request.user,
-                query=data["q"],
-                team_id=data["team"].pk if data["team"] else None,
-                plan_type=data["plan_type"],
-            )
-        return case_search(user=self.request.user)
+        saved = self.request.session.get(self.SESSION_KEY, {})
+        self.form = CaseSearchForm(initial=saved, teams=self._teams())
+        return case_search(
+            user=self.request.user,
+            query=saved.get("q", ""),
+            team_id=saved.get("team"),
+            plan_type=saved.get("plan_type", ""),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(form=self.form, **kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        context["searched"] = any(self.request.GET.get(k) for k in ("q", "team", "plan_type"))
+        saved = self.request.session.get(self.SESSION_KEY, {})
+        context["searched"] = any(saved.get(k) for k in ("q", "team", "plan_type"))
         return context
 
 

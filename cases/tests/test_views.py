@@ -80,22 +80,52 @@ def test_case_list_shows_only_visible_cases(client, setup):
     assert list(response.context["cases"]) == [setup["my_case"]]
 
 
+def search(client, **fields):
+    """Search as the page does: POST, then follow the redirect to the list."""
+    response = client.post(
+        reverse("cases:list"), {"q": "", "team": "", "plan_type": "", **fields}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("cases:list"), 302)]
+    return response
+
+
 def test_case_list_searches_by_name_and_number(client, setup):
     mine = setup["mine"]
     CaseFactory(current_team=mine, first_name="Ada", last_name="Smith", ics_number="ICS42")
     client.force_login(setup["worker"])
-    by_name = client.get(reverse("cases:list"), {"q": "ada lovelace"}).context["cases"]
+    by_name = search(client, q="ada lovelace").context["cases"]
     assert [c.last_name for c in by_name] == ["Lovelace"]
-    by_number = client.get(reverse("cases:list"), {"q": "ics42"}).context["cases"]
+    by_number = search(client, q="ics42").context["cases"]
     assert [c.last_name for c in by_number] == ["Smith"]
-    by_other_team = client.get(reverse("cases:list"), {"q": "Bob"}).context["cases"]
+    by_other_team = search(client, q="Bob").context["cases"]
     assert list(by_other_team) == []
+
+
+def test_a_search_never_puts_the_name_in_a_url(client, setup):
+    client.force_login(setup["worker"])
+    response = search(client, q="Lovelace")
+    assert all("Lovelace" not in url for url, _ in response.redirect_chain)
+    assert "Lovelace" not in response.request["QUERY_STRING"]
+    page = response.content.decode()
+    assert 'method="post"' in page
+    assert "?q=" not in page
+
+
+def test_the_search_is_kept_across_pages_and_cleared_on_request(client, setup):
+    CaseFactory.create_batch(30, current_team=setup["mine"], last_name="Jones")
+    client.force_login(setup["worker"])
+    search(client, q="jones")
+    second = client.get(reverse("cases:list"), {"page": 2})
+    assert [c.last_name for c in second.context["cases"]] == ["Jones"] * 5
+    client.post(reverse("cases:list"), {"clear": "Clear search"})
+    assert len(client.get(reverse("cases:list")).context["cases"]) == 25
+    assert client.get(reverse("cases:list")).context["paginator"].count == 31
 
 
 def test_case_list_filters_by_plan_type(client, setup):
     cp = CaseFactory(current_team=setup["mine"], plan_type=PlanType.CP)
     client.force_login(setup["worker"])
-    response = client.get(reverse("cases:list"), {"plan_type": "cp"})
+    response = search(client, plan_type="cp")
     assert list(response.context["cases"]) == [cp]
 
 
@@ -110,8 +140,15 @@ def test_case_list_is_paginated(client, setup):
 
 def test_case_list_says_when_nothing_matches(client, setup):
     client.force_login(setup["worker"])
-    response = client.get(reverse("cases:list"), {"q": "zzzz"})
+    response = search(client, q="zzzz")
     assert b"No cases match your search" in response.content
+
+
+def test_a_team_outside_the_users_scope_is_refused(client, setup):
+    client.force_login(setup["worker"])
+    response = client.post(reverse("cases:list"), {"team": setup["other"].pk})
+    assert response.status_code == 200
+    assert b"Select a valid choice" in response.content
 
 
 def test_case_list_query_count_does_not_grow_with_rows(
