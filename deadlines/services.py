@@ -63,13 +63,6 @@ def policy_for(kind: str) -> DeadlinePolicy:
     return policy
 
 
-def due_for(kind: str, anchor_at: datetime, *, calendar: WorkingCalendar | None = None) -> datetime:
-    """The due instant under the authority's policy (its amount, its closure days)."""
-    return compute_due(
-        kind, anchor_at, amount=policy_for(kind).amount, calendar=calendar or working_calendar()
-    )
-
-
 def clock_started(kind: str, anchor_at: datetime, now: datetime) -> datetime:
     """When the people concerned learned of the deadline. A "within" rule starts at its anchor;
     a "before" rule is anchored on a later event (the conference), so it starts when it is set."""

@@ -41,8 +41,12 @@ def teams_managed_by(user: User) -> QuerySet[Team]:
     return Team.objects.filter(manager=user)
 
 
-def users_in_team(team: Team) -> QuerySet[User]:
-    return User.objects.filter(memberships__team=team, is_active=True).distinct()
+def users_in_team(team: Team, *roles: str) -> QuerySet[User]:
+    """Active members of the team; with `roles`, only those holding one of them."""
+    users = User.objects.filter(memberships__team=team, is_active=True)
+    if roles:
+        users = users.filter(groups__name__in=roles)
+    return users.distinct()
 
 
 def in_team(user: User, team: Team | None) -> bool:

@@ -148,7 +148,6 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.READY_TO_SEND,
         target=S.WITH_DUTY,
         permission=can.send_to_duty,
-        conditions=[lambda t: t.to_team_id is not None],
     )
     def send_to_duty(self, *, at) -> None:
         """Step 2: the step-up form goes to Social Care duty (or the closing TM)."""

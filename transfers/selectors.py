@@ -22,7 +22,7 @@ from people.roles import Role
 from people.selectors import teams_of
 
 from . import permissions as can
-from .models import LIVE, Transfer, TransferStatus
+from .models import LIVE, WITHDRAWABLE, Transfer, TransferStatus
 
 S = TransferStatus
 
@@ -211,12 +211,6 @@ def available_actions(transfer: Transfer, user: User) -> list[Action]:
                 secondary=True,
             )
         )
-    if transfer.status in [
-        S.ESCALATION_DISCUSSION,
-        S.AWAITING_EH_DECISION,
-        S.READY_TO_SEND,
-        S.WITH_DUTY,
-        S.PICKED_UP,
-    ] and can.withdraw(transfer, user):
+    if transfer.status in WITHDRAWABLE and can.withdraw(transfer, user):
         actions.append(Action("Withdraw this request", "transfers:withdraw", warning=True))
     return actions

@@ -12,8 +12,8 @@ from django.views.generic import FormView, ListView, TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from cases.views import CaseMixin
-from people.models import User
 from people.roles import Role
+from people.selectors import users_in_team
 
 from . import permissions as can
 from . import services
@@ -30,7 +30,7 @@ from .forms import (
     TenDayDiscussionForm,
     WithdrawForm,
 )
-from .models import LIVE, TransferKind, TransferStatus
+from .models import WITHDRAWABLE, TransferKind, TransferStatus
 from .selectors import (
     available_actions,
     duty_queue,
@@ -137,11 +137,7 @@ class StepUpStartView(CaseMixin, FormView):
         return can.start_step_up(self.case, self.request.user)
 
     def get_form_kwargs(self):
-        supervisors = User.objects.filter(
-            memberships__team=self.case.current_team,
-            groups__name=Role.EH_SUPERVISOR,
-            is_active=True,
-        ).distinct()
+        supervisors = users_in_team(self.case.current_team, Role.EH_SUPERVISOR)
         return {**super().get_form_kwargs(), "supervisors": supervisors}
 
     def get_context_data(self, **kwargs):
@@ -276,11 +272,7 @@ class AllocateView(TransferStepView):
         return can.allocate(self.transfer, self.request.user)
 
     def get_form_kwargs(self):
-        workers = User.objects.filter(
-            memberships__team=self.transfer.to_team,
-            groups__name=Role.SOCIAL_WORKER,
-            is_active=True,
-        ).distinct()
+        workers = users_in_team(self.transfer.to_team, Role.SOCIAL_WORKER)
         return {**super().get_form_kwargs(), "workers": workers}
 
     def perform(self, form):
@@ -322,7 +314,7 @@ class TenDayDiscussionView(TransferStepView):
 class WithdrawView(TransferStepView):
     form_class = WithdrawForm
     title = "Withdraw this request"
-    statuses = tuple(s for s in LIVE if s not in (S.AWAITING_ALLOCATION, S.ALLOCATED))
+    statuses = tuple(WITHDRAWABLE)
     success_message = "Request withdrawn. Everyone involved has been told."
 
     def allowed(self):

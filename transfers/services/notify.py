@@ -8,7 +8,13 @@ from ..models import Transfer
 
 
 def transfer_notify(
-    transfer: Transfer, *, event: str, recipients, heading: str, lines: list[str]
+    transfer: Transfer,
+    *,
+    event: str,
+    recipients,
+    heading: str,
+    lines: list[str],
+    link: str | None = None,
 ) -> int:
     """Queue one email per distinct active recipient with an address. Returns how many."""
     reference = transfer.case.reference
@@ -27,7 +33,7 @@ def transfer_notify(
             subject=f"{prefix}[{reference}] {heading}",
             heading=f"{prefix}{heading}".strip(),
             lines=[f"Case {reference}: {transfer.get_kind_display().lower()}.", *lines],
-            link=transfer.get_absolute_url(),
+            link=link or transfer.get_absolute_url(),
         )
         sent += outbox_enqueue(email)[1]
     return sent

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.fsm import apply_transition
@@ -45,6 +46,13 @@ SOCIAL_CARE_SERVICES = (
     Service.YOUNG_PEOPLE,
 )
 DISCUSSION_KINDS = (Kind.STEP_UP_URGENT, Kind.STEP_UP_STANDARD)
+
+
+def _require(**fields: tuple[str, str]) -> None:
+    """Each field must have text; the services say so themselves, not only the forms."""
+    errors = {name: message for name, (value, message) in fields.items() if not value.strip()}
+    if errors:
+        raise ValidationError(errors)
 
 
 def _locked(transfer: Transfer) -> Transfer:
@@ -168,6 +176,10 @@ def step_up_eh_decide(
 ) -> Transfer:
     """Step 2: the EH/Graft TM decides. Not agreed: actions and advice recorded, the case stays
     with Early Help. Agreed: the discussion, outcome and actions are recorded."""
+    _require(
+        outcome=(outcome, "Enter the discussion and its outcome"),
+        actions=(actions, "Enter the actions agreed"),
+    )
     if not agreed and not advice.strip():
         raise ValidationError({"advice": "Enter the advice for the supervisor and worker"})
     transfer = _locked(transfer)
@@ -262,6 +274,10 @@ def step_up_send(
 ) -> Transfer:
     """Step 2: the EH supervisor sends the step-up form; the clock starts (4 hours urgent, 48
     hours otherwise); urgent ones reach the duty managers at once."""
+    _require(
+        request_summary=(request_summary, "Enter the reason for the request"),
+        current_risks=(current_risks, "Enter the current risks"),
+    )
     transfer = _locked(transfer)
     now = timezone.now()
     route = step_up_route(case=transfer.case, at=now)
@@ -620,20 +636,29 @@ def transfer_withdraw(*, transfer: Transfer, by: User, reason: str) -> Transfer:
         at=timezone.now(),
     )
     deadline_cancel(subject=transfer, by=by, reason=f"Request withdrawn: {reason}")
-    recipients = [transfer.requested_by, transfer.from_team.manager]
+    sending_side = [transfer.requested_by, transfer.from_team.manager]
     if hasattr(transfer, "step_up"):
-        recipients.append(transfer.step_up.supervisor)
-    if transfer.sent_at:
-        recipients += (
-            [transfer.assigned_to] if transfer.assigned_to else _duty_managers(transfer.to_team)
-        )
+        sending_side.append(transfer.step_up.supervisor)
     transfer_notify(
         transfer,
         event="withdrawn",
-        recipients=recipients,
+        recipients=sending_side,
         heading="Step-up request withdrawn",
         lines=["No further action is needed."],
     )
+    if transfer.sent_at:
+        # The receiving side no longer sees the case: their link is their queue.
+        receiving = (
+            [transfer.assigned_to] if transfer.assigned_to else _duty_managers(transfer.to_team)
+        )
+        transfer_notify(
+            transfer,
+            event="withdrawn",
+            recipients=receiving,
+            heading="Step-up request withdrawn",
+            lines=["Early Help withdrew the request. No further action is needed."],
+            link=reverse("transfers:duty_queue"),
+        )
     return transfer
 
 

@@ -317,3 +317,43 @@ def test_team_deadlines_hide_cases_the_user_no_longer_sees(client, world, walk):
     response = client.get("/deadlines/", {"status": "all"})
     assert response.status_code == 200
     assert world.case.reference not in response.content.decode()
+
+
+def test_the_services_refuse_blank_required_text(world, walk):
+    transfer = walk(S.AWAITING_EH_DECISION)
+    with pytest.raises(ValidationError) as error:
+        services.step_up_eh_decide(
+            transfer=transfer, by=world.eh_tm, agreed=True, outcome=" ", actions=""
+        )
+    assert {"outcome", "actions"} <= set(error.value.error_dict)
+    transfer = services.step_up_eh_decide(
+        transfer=transfer, by=world.eh_tm, agreed=True, outcome="o", actions="a"
+    )
+    with pytest.raises(ValidationError) as error:
+        services.step_up_send(
+            transfer=transfer,
+            by=world.supervisor,
+            request_summary="",
+            current_risks="",
+            family_informed=True,
+            urgent=False,
+            section_47=False,
+        )
+    assert {"request_summary", "current_risks"} <= set(error.value.error_dict)
+
+
+def test_duty_managers_are_told_of_a_withdrawal_with_a_link_they_can_open(
+    world, walk, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    transfer = walk(S.WITH_DUTY)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transfer_withdraw(transfer=transfer, by=world.ffp, reason="Family moved")
+    to_duty = [m for m in mail.outbox if m.to[0] == world.duty_atm.email]
+    assert len(to_duty) == 1
+    assert reverse("transfers:duty_queue") in to_duty[0].body
+    assert transfer.get_absolute_url() not in to_duty[0].body
+    to_ffp = [m for m in mail.outbox if m.to[0] == world.ffp.email]
+    assert transfer.get_absolute_url() in to_ffp[0].body
