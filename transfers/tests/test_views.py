@@ -388,3 +388,79 @@ def test_the_duty_queue_is_for_managers_only(client, world, who):
     client.force_login(getattr(world, who))
     assert client.get(reverse("transfers:duty_queue")).status_code == 403
     assert b"Duty queue" not in client.get("/").content
+
+
+def test_the_locality_lead_escalates_from_the_page_and_others_cannot(client, world, walk):
+    transfer = walk(S.PICKED_UP)
+    from transfers import services
+
+    services.step_up_decide(
+        transfer=transfer,
+        by=world.duty_atm,
+        agreed=False,
+        discussion_held_at=timezone.now(),
+        note="Below threshold",
+    )
+    client.force_login(world.ffp)
+    assert client.get(url("escalate", transfer)).status_code == 403
+    client.force_login(world.locality_lead)
+    page = client.get(transfer.get_absolute_url()).content.decode()
+    assert url("escalate", transfer) in page
+    response = client.post(url("escalate", transfer), {"note": ""})
+    assert b"Enter why the decision should be reviewed" in response.content
+    response = client.post(url("escalate", transfer), {"note": "Risk is rising"})
+    assert response.status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.step_up.escalation_requested_at is not None
+    assert url("escalate", transfer) not in client.get(transfer.get_absolute_url()).content.decode()
+
+
+def test_a_graft_case_is_decided_on_the_page_by_the_graft_team_manager(client, world):
+    from transfers import services
+
+    world.case.current_team = world.graft
+    world.case.save()
+    world.supervisor.memberships.create(team=world.graft)
+    transfer = services.step_up_start(
+        case=world.case,
+        by=world.graft_worker,
+        supervisor=world.supervisor,
+        concerns="c",
+        work_tried="w",
+        why_now="n",
+        urgent=False,
+        section_47=False,
+    )
+    services.step_up_submit(transfer=transfer, by=world.supervisor)
+    client.force_login(world.eh_tm)
+    assert client.get(url("eh_decision", transfer)).status_code == 404  # not their case at all
+    client.force_login(world.graft_tm)
+    response = client.post(
+        url("eh_decision", transfer),
+        {"agreed": "yes", "outcome": "Agreed", "actions": "Send the form"},
+    )
+    assert response.status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.status == S.READY_TO_SEND
+
+
+def test_under_the_12_week_rule_duty_cannot_pick_up_on_the_page(client, world, walk):
+    from transfers.tests.conftest import closed_recently
+
+    closed_recently(world.case, world.cin_tm, days=30)
+    transfer = walk(S.WITH_DUTY)
+    client.force_login(world.duty_atm)
+    assert client.get(transfer.get_absolute_url()).status_code == 404  # not sent to them
+    client.force_login(world.cin_tm)
+    assert client.post(url("pick_up", transfer)).status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.assigned_to == world.cin_tm
+
+
+def test_a_duty_manager_cannot_withdraw_early_helps_request_on_the_page(client, world, walk):
+    transfer = walk(S.WITH_DUTY)
+    client.force_login(world.duty_tm)
+    assert client.get(url("withdraw", transfer)).status_code == 403
+    assert client.post(url("withdraw", transfer), {"reason": "No"}).status_code == 403
+    transfer.refresh_from_db()
+    assert transfer.status == S.WITH_DUTY
