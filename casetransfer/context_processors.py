@@ -1,5 +1,8 @@
 from django.urls import reverse
 
+from people.models import SOCIAL_CARE_SERVICES
+from people.selectors import teams_of
+
 
 def navigation(request):
     """The service navigation, marking the current section."""
@@ -11,7 +14,9 @@ def navigation(request):
         ("Cases", reverse("cases:list")),
         ("Deadlines", reverse("deadlines:team")),
     ]
-    if user.has_perm("transfers.view_duty_queue"):
+    if user.has_perm("transfers.view_duty_queue") and (
+        teams_of(user).filter(service__in=SOCIAL_CARE_SERVICES).exists()
+    ):
         items.append(("Duty queue", reverse("transfers:duty_queue")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))

@@ -21,6 +21,17 @@ class Service(models.TextChoices):
     MASH = "mash", "MASH"
 
 
+# The statutory side: where a step-up can be sent, and whose managers keep a duty queue.
+SOCIAL_CARE_SERVICES = (
+    Service.SOCIAL_CARE_DUTY,
+    Service.ASSESSMENT,
+    Service.CHILDREN_IN_NEED,
+    Service.CHILDREN_IN_CARE,
+    Service.DISABLED_CHILDREN,
+    Service.YOUNG_PEOPLE,
+)
+
+
 class User(AbstractUser):
     """A member of staff. Roles are groups; teams come through TeamMembership."""
 

@@ -27,7 +27,7 @@ from deadlines.services import (
     deadline_reassign,
     deadline_start,
 )
-from people.models import Service, Team, User
+from people.models import SOCIAL_CARE_SERVICES, Service, Team, User
 from people.roles import Role
 from people.selectors import in_team
 
@@ -37,14 +37,6 @@ from .notify import transfer_notify, when
 
 TWELVE_WEEKS = timedelta(weeks=12)
 EARLY_HELP_SERVICES = (Service.EARLY_HELP, Service.GRAFT)
-SOCIAL_CARE_SERVICES = (
-    Service.SOCIAL_CARE_DUTY,
-    Service.ASSESSMENT,
-    Service.CHILDREN_IN_NEED,
-    Service.CHILDREN_IN_CARE,
-    Service.DISABLED_CHILDREN,
-    Service.YOUNG_PEOPLE,
-)
 DISCUSSION_KINDS = (Kind.STEP_UP_URGENT, Kind.STEP_UP_STANDARD)
 
 

@@ -464,3 +464,10 @@ def test_a_duty_manager_cannot_withdraw_early_helps_request_on_the_page(client, 
     assert client.post(url("withdraw", transfer), {"reason": "No"}).status_code == 403
     transfer.refresh_from_db()
     assert transfer.status == S.WITH_DUTY
+
+
+def test_the_duty_queue_link_is_for_social_care_managers(client, world):
+    client.force_login(world.duty_tm)
+    assert b"Duty queue" in client.get("/").content
+    client.force_login(world.eh_tm)  # a team manager, but of Early Help
+    assert b"Duty queue" not in client.get("/").content
