@@ -16,15 +16,34 @@ class AllocationInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["reference", "plan_type", "current_team", "allocated_worker"]
-    list_filter = ["plan_type", "current_team__service"]
+    list_display = [
+        "reference",
+        "plan_type",
+        "involvement",
+        "allocation",
+        "current_team",
+        "allocated_worker",
+    ]
+    list_filter = ["involvement", "allocation", "plan_type", "current_team__service"]
     search_fields = ["reference", "ics_number", "lcs_number", "ehm_number", "liberi_number"]
-    autocomplete_fields = ["current_team", "allocated_worker", "last_closed_to_social_care_by"]
+    autocomplete_fields = ["current_team", "allocated_worker"]
     inlines = [AllocationInline]
+
+    # The state machines and the closure they record move only through cases.services.
+    STATE_FIELDS = [
+        "involvement",
+        "allocation",
+        "last_closed_to_social_care_on",
+        "last_closed_to_social_care_by",
+        "last_closed_to_social_care_team",
+        "last_closed_social_worker",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # Team and worker move through allocation, which keeps the history.
-        return ["reference", "current_team", "allocated_worker"] if obj else ["reference"]
+        if obj:
+            return ["reference", "current_team", "allocated_worker", *self.STATE_FIELDS]
+        return ["reference", *self.STATE_FIELDS]
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -23,3 +23,19 @@ class CareProceedings(models.TextChoices):
     PRE_PROCEEDINGS = "pre_proceedings", "Pre-proceedings (PLO)"
     ISSUED = "issued", "Proceedings issued"
     CONCLUDED = "concluded", "Concluded"
+
+
+class Involvement(models.TextChoices):
+    """Which service the case is open to. The plan (CIN, CP, CiC) stays in `plan_type`."""
+
+    EARLY_HELP = "early_help", "Open to Early Help"
+    SOCIAL_CARE = "social_care", "Open to Social Care"
+    CLOSED = "closed", "Closed"
+
+
+class AllocationState(models.TextChoices):
+    ALLOCATED = "allocated", "Allocated"
+    UNALLOCATED = "unallocated", "Unallocated"
+    # Seed 001 s2.6: a child in need no social worker can take is the team leader's to visit
+    # and review until allocated.
+    HELD_BY_TEAM_LEADER = "held_by_team_leader", "Unallocated, held by the team leader"

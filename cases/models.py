@@ -3,13 +3,20 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from .choices import CareProceedings, LegalStatus, PlanType
+from . import permissions as can
+from .choices import AllocationState, CareProceedings, Involvement, LegalStatus, PlanType
+
+INV, ALLOC = Involvement, AllocationState
 
 
-class Case(models.Model):
+class Case(ConcurrentTransitionMixin, models.Model):
     """A child whose case this software moves between teams. The case-record systems (ICS, LCS,
-    EHM, Liberi) stay the record of the work; here we keep their numbers."""
+    EHM, Liberi) stay the record of the work; here we keep their numbers.
+
+    Two state machines, moved only by `cases.services` (each move audited): `involvement`, which
+    service the case is open to, and `allocation`, whether a worker holds it."""
 
     reference = models.CharField(
         max_length=20,
@@ -42,6 +49,15 @@ class Case(models.Model):
         blank=True,
         related_name="allocated_cases",
     )
+    involvement = FSMField(
+        max_length=20, choices=Involvement.choices, default=Involvement.EARLY_HELP, protected=True
+    )
+    allocation = FSMField(
+        max_length=30,
+        choices=AllocationState.choices,
+        default=AllocationState.UNALLOCATED,
+        protected=True,
+    )
     last_closed_to_social_care_on = models.DateField(null=True, blank=True)
     last_closed_to_social_care_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -50,6 +66,22 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         help_text="The team manager who closed the case to Social Care.",
+    )
+    last_closed_to_social_care_team = models.ForeignKey(
+        "people.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The Social Care team that held the case when it was closed.",
+    )
+    last_closed_social_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The social worker allocated when the case was closed to Social Care.",
     )
     latest_assessment_on = models.DateField(null=True, blank=True)
     safety_plan_in_force = models.BooleanField(default=False)
@@ -73,13 +105,18 @@ class Case(models.Model):
         "allocated_worker",
         "last_closed_to_social_care_on",
         "last_closed_to_social_care_by",
+        "last_closed_to_social_care_team",
+        "last_closed_social_worker",
         "latest_assessment_on",
         "safety_plan_in_force",
     )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["current_team", "plan_type"])]
+        indexes = [
+            models.Index(fields=["current_team", "plan_type"]),
+            models.Index(fields=["current_team", "allocation"]),
+        ]
 
     def __str__(self) -> str:
         # The reference, never the name: str() reaches logs and emails.
@@ -99,7 +136,92 @@ class Case(models.Model):
     @property
     def needs_allocation_urgently(self) -> bool:
         """A child on a CP plan or in care is never left unallocated (seed 001)."""
-        return self.allocated_worker_id is None and self.plan_type in (PlanType.CP, PlanType.CIC)
+        return (
+            self.allocated_worker_id is None
+            and self.involvement != Involvement.CLOSED
+            and self.plan_type in (PlanType.CP, PlanType.CIC)
+        )
+
+    @property
+    def involvement_label(self) -> str:
+        """As practice says it: 'Open to Graft', 'Open to Social Care (Child in Need)'."""
+        if self.involvement == Involvement.EARLY_HELP:
+            from people.models import Service
+
+            if self.current_team.service == Service.GRAFT:
+                return "Open to Graft"
+        plans = (PlanType.CIN, PlanType.CP, PlanType.CIC)
+        if self.involvement == Involvement.SOCIAL_CARE and self.plan_type in plans:
+            return f"Open to Social Care ({self.get_plan_type_display()})"
+        return self.get_involvement_display()
+
+    @property
+    def allocation_label(self) -> str:
+        if self.allocation == AllocationState.ALLOCATED and self.allocated_worker_id:
+            return f"Allocated to {self.allocated_worker}"
+        return self.get_allocation_display()
+
+    # Involvement. The services check state and permission first and say why in people's words;
+    # these guards are the last line.
+
+    @transition(field=involvement, source=INV.EARLY_HELP, target=INV.SOCIAL_CARE)
+    def step_up_to_social_care(self) -> None:
+        """Seed 002: Social Care agreed the step-up."""
+
+    @transition(
+        field=involvement,
+        source=INV.SOCIAL_CARE,
+        target=INV.EARLY_HELP,
+        permission=can.close_to_social_care,
+    )
+    def step_down_to_early_help(self) -> None:
+        """Closed to Social Care and handed to an Early Help or Graft team."""
+
+    @transition(
+        field=involvement,
+        source=INV.SOCIAL_CARE,
+        target=INV.CLOSED,
+        permission=can.close_to_social_care,
+    )
+    def close_to_social_care(self) -> None:
+        """Closed to Social Care: the 12-week rule runs from here (seed 002)."""
+
+    @transition(field=involvement, source=INV.CLOSED, target=INV.EARLY_HELP)
+    def reopen_to_early_help(self) -> None:
+        """A closed case opened again to Early Help or Graft."""
+
+    @transition(field=involvement, source=INV.CLOSED, target=INV.SOCIAL_CARE)
+    def open_to_social_care(self) -> None:
+        """A closed case referred to Social Care again."""
+
+    # Allocation. Taken by `case_allocate` whenever the worker changes the state.
+
+    @transition(
+        field=allocation,
+        source=[ALLOC.UNALLOCATED, ALLOC.HELD_BY_TEAM_LEADER],
+        target=ALLOC.ALLOCATED,
+    )
+    def allocate_to_worker(self) -> None:
+        pass
+
+    @transition(
+        field=allocation,
+        source=[ALLOC.ALLOCATED, ALLOC.HELD_BY_TEAM_LEADER],
+        target=ALLOC.UNALLOCATED,
+    )
+    def await_allocation(self) -> None:
+        pass
+
+    @transition(
+        field=allocation,
+        source=ALLOC.UNALLOCATED,
+        target=ALLOC.HELD_BY_TEAM_LEADER,
+        conditions=[can.may_be_left_unallocated],
+        permission=can.hold_by_team_leader,
+    )
+    def hold_by_team_leader(self) -> None:
+        """Seed 001 s2.6: no social worker can take this child in need yet; the team leader
+        visits and reviews until one can."""
 
 
 class Allocation(models.Model):

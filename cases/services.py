@@ -1,16 +1,42 @@
-"""Creating, changing and allocating cases. Each change writes its audit record in the same
-transaction."""
+"""Creating, changing, allocating, opening and closing cases. Each change writes its audit
+record in the same transaction. The `involvement` and `allocation` state machines move only here,
+each move through `audit.fsm.apply_transition`."""
 
+from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.fsm import apply_transition
 from audit.services import audit_record, diff, snapshot
-from people.models import Team, User
+from people.models import SOCIAL_CARE_SERVICES, Service, Team, User
+from people.selectors import user_manages_team
 
+from . import permissions as can
+from .choices import AllocationState, Involvement, PlanType
 from .models import Allocation, Case
+
+EARLY_HELP_SERVICES = (
+    Service.EARLY_HELP,
+    Service.GRAFT,
+    Service.YOUTH_AND_FAMILY,
+    Service.CHILDRENS_CENTRE,
+)
+
+
+# full_clean would set these again, which a protected FSM field refuses; their values come from
+# the choices and the transitions, never from input.
+STATE_FIELDS = ["involvement", "allocation"]
+
+
+def involvement_for_team(team: Team) -> str:
+    """Where a case opened in `team` is open: Social Care teams hold Social Care cases; every
+    other team (Early Help, Graft, Youth & Family, Children's Centres) holds Early Help ones."""
+    if team.service in SOCIAL_CARE_SERVICES:
+        return Involvement.SOCIAL_CARE
+    return Involvement.EARLY_HELP
 
 
 def _next_reference() -> str:
@@ -21,11 +47,17 @@ def _next_reference() -> str:
 
 @transaction.atomic
 def case_create(*, by: User | None, current_team: Team, **fields: Any) -> Case:
-    """Open a case in a team, with its first allocation row and an audit record."""
+    """Open a case in a team, with its first allocation row and an audit record. Its
+    involvement follows the team's service; its allocation, whether a worker is named."""
+    fields.setdefault("involvement", involvement_for_team(current_team))
+    allocated = fields.get("allocated_worker") is not None
+    fields.setdefault(
+        "allocation", AllocationState.ALLOCATED if allocated else AllocationState.UNALLOCATED
+    )
     case = Case(current_team=current_team, **fields)
     if not case.reference:
         case.reference = _next_reference()
-    case.full_clean()
+    case.full_clean(exclude=STATE_FIELDS)
     case.save()
     Allocation.objects.create(
         case=case,
@@ -50,11 +82,13 @@ def case_update(*, case: Case, by: User | None, note: str = "", **fields: Any) -
     """Change a case's details. Team and worker change through `case_allocate` instead."""
     if {"current_team", "allocated_worker"} & fields.keys():
         raise ValueError("Use case_allocate to change the team or the worker.")
+    if {"involvement", "allocation"} & fields.keys():
+        raise ValueError("Involvement and allocation change through their own services.")
     case = Case.objects.select_for_update().get(pk=case.pk)
     before = snapshot(case, Case.AUDITED_FIELDS)
     for name, value in fields.items():
         setattr(case, name, value)
-    case.full_clean()
+    case.full_clean(exclude=STATE_FIELDS)
     changes = diff(before, snapshot(case, Case.AUDITED_FIELDS))
     if not changes:
         return case
@@ -110,4 +144,235 @@ def case_allocate(
         changes=diff(before, snapshot(case, Case.AUDITED_FIELDS)),
         note=reason,
     )
+    # A worker named: allocated. None: unallocated, which also ends a team leader's hold
+    # (a hold is one team leader's, for one team).
+    name = "allocate_to_worker" if worker is not None else "await_allocation"
+    target = AllocationState.ALLOCATED if worker is not None else AllocationState.UNALLOCATED
+    if case.allocation != target:
+        apply_transition(case, name, by=by, case=case, note=reason, state_field="allocation")
     return allocation
+
+
+def _locked(case: Case) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",)).select_related("current_team").get(pk=case.pk)
+    )
+
+
+def _refuse_while_transferred(case: Case) -> None:
+    from transfers.models import LIVE, Transfer
+
+    if Transfer.objects.filter(case=case, status__in=LIVE).exists():
+        raise ValidationError(
+            "This case is being transferred. Finish or withdraw the transfer first."
+        )
+
+
+def _require_text(value: str, field: str, message: str) -> None:
+    if not value.strip():
+        raise ValidationError({field: message})
+
+
+def _record_closure(case: Case, *, by: User, closed_on: date) -> dict[str, list[Any]]:
+    """Who closed the case to Social Care, when, from which team, and whose case it was: what
+    the 12-week rule reads when Early Help steps the case up again (seed 002)."""
+    before = snapshot(case, Case.AUDITED_FIELDS)
+    case.last_closed_to_social_care_on = closed_on
+    case.last_closed_to_social_care_by = by
+    case.last_closed_to_social_care_team = case.current_team
+    case.last_closed_social_worker = case.allocated_worker
+    return before
+
+
+@transaction.atomic
+def case_step_up_to_social_care(*, case: Case, by: User | None, note: str = "") -> Case:
+    """Seed 002, step 3: Social Care agreed the step-up; the case is open to Social Care. The
+    transfer that calls this has checked who may agree; the allocation is the transfer's."""
+    case = _locked(case)
+    if case.involvement != Involvement.EARLY_HELP:
+        raise ValidationError(
+            f"Only a case open to Early Help or Graft can be stepped up; this one is "
+            f"{case.involvement_label.lower()}."
+        )
+    apply_transition(
+        case, "step_up_to_social_care", by=by, case=case, note=note, state_field="involvement"
+    )
+    return case
+
+
+@transaction.atomic
+def case_close_to_social_care(
+    *, case: Case, by: User, reason: str, closed_on: date | None = None
+) -> Case:
+    """Close the case to Social Care. The team manager who closes it, the team, the date and the
+    allocated social worker are recorded: for 12 weeks a step-up goes back to that team manager
+    (seed 002, step 2). The worker's allocation ends; the case stays with the team."""
+    case = _locked(case)
+    if case.involvement != Involvement.SOCIAL_CARE:
+        raise ValidationError(
+            f"Only a case open to Social Care can be closed to Social Care; this one is "
+            f"{case.involvement_label.lower()}."
+        )
+    if not can.close_to_social_care(case, by):
+        raise PermissionDenied(
+            "Only a team manager or assistant team manager of the Social Care team holding the "
+            "case can close it."
+        )
+    _require_text(reason, "reason", "Enter why the case is being closed")
+    _refuse_while_transferred(case)
+    before = _record_closure(case, by=by, closed_on=closed_on or timezone.localdate())
+    case.plan_type = PlanType.NONE
+    apply_transition(
+        case,
+        "close_to_social_care",
+        by=by,
+        case=case,
+        note=reason,
+        state_field="involvement",
+        check_permission=True,
+    )
+    audit_record(
+        actor=by,
+        action="case.update",
+        subject=case,
+        case=case,
+        changes=diff(before, snapshot(case, Case.AUDITED_FIELDS)),
+        note="Closed to Social Care",
+    )
+    if case.allocated_worker_id is not None:
+        case_allocate(
+            case=case, team=case.current_team, worker=None, by=by, reason="Closed to Social Care"
+        )
+    return case
+
+
+@transaction.atomic
+def case_step_down_to_early_help(
+    *, case: Case, by: User, to_team: Team, reason: str, for_transfer=None
+) -> Case:
+    """Close the case to Social Care and open it to an Early Help or Graft team, awaiting
+    allocation there. It is a closure to Social Care too, so the 12-week rule applies to it."""
+    case = _locked(case)
+    if case.involvement != Involvement.SOCIAL_CARE:
+        raise ValidationError(
+            f"Only a case open to Social Care can be stepped down; this one is "
+            f"{case.involvement_label.lower()}."
+        )
+    if not can.close_to_social_care(case, by):
+        raise PermissionDenied(
+            "Only a team manager or assistant team manager of the Social Care team holding the "
+            "case can step it down."
+        )
+    if to_team.service not in EARLY_HELP_SERVICES or not to_team.is_active:
+        raise ValidationError({"to_team": "Choose an Early Help or Graft team"})
+    _require_text(reason, "reason", "Enter why the case is being stepped down")
+    before = _record_closure(case, by=by, closed_on=timezone.localdate())
+    case.plan_type = PlanType.EARLY_HELP
+    apply_transition(
+        case,
+        "step_down_to_early_help",
+        by=by,
+        case=case,
+        note=reason,
+        state_field="involvement",
+        check_permission=True,
+    )
+    audit_record(
+        actor=by,
+        action="case.update",
+        subject=case,
+        case=case,
+        changes=diff(before, snapshot(case, Case.AUDITED_FIELDS)),
+        note=f"Stepped down to {to_team}",
+    )
+    case_allocate(
+        case=case,
+        team=to_team,
+        worker=None,
+        by=by,
+        reason=f"Stepped down from Social Care: {reason}",
+        for_transfer=for_transfer,
+    )
+    return case
+
+
+@transaction.atomic
+def case_reopen_to_early_help(*, case: Case, by: User, team: Team, reason: str) -> Case:
+    """A closed case opened again to an Early Help or Graft team, awaiting allocation there.
+    Only a manager of that team opens a case into it."""
+    case = _locked(case)
+    if case.involvement != Involvement.CLOSED:
+        raise ValidationError("Only a closed case can be reopened.")
+    if team.service not in EARLY_HELP_SERVICES or not team.is_active:
+        raise ValidationError({"team": "Choose an Early Help or Graft team"})
+    if not user_manages_team(by, team):
+        raise PermissionDenied("Only a manager of the team can open a case to it.")
+    _require_text(reason, "reason", "Enter why the case is being reopened")
+    case_allocate(case=case, team=team, worker=None, by=by, reason=reason)
+    case = _locked(case)
+    case_update(case=case, by=by, plan_type=PlanType.EARLY_HELP, note=reason)
+    case = _locked(case)
+    apply_transition(
+        case, "reopen_to_early_help", by=by, case=case, note=reason, state_field="involvement"
+    )
+    return case
+
+
+@transaction.atomic
+def case_open_to_social_care(
+    *, case: Case, by: User, team: Team, reason: str, plan_type: str = PlanType.NONE
+) -> Case:
+    """A closed case referred to Social Care again (a re-referral, not a step-up from Early
+    Help): it is opened in a Social Care team, awaiting allocation. Only a manager of that
+    team opens a case into it."""
+    case = _locked(case)
+    if case.involvement != Involvement.CLOSED:
+        raise ValidationError(
+            "Only a closed case can be opened to Social Care this way; a case open to Early Help "
+            "is stepped up."
+        )
+    if team.service not in SOCIAL_CARE_SERVICES or not team.is_active:
+        raise ValidationError({"team": "Choose a Social Care team"})
+    if not user_manages_team(by, team):
+        raise PermissionDenied("Only a manager of the team can open a case to it.")
+    _require_text(reason, "reason", "Enter why the case is being opened to Social Care")
+    case_allocate(case=case, team=team, worker=None, by=by, reason=reason)
+    case = _locked(case)
+    case_update(case=case, by=by, plan_type=plan_type, note=reason)
+    case = _locked(case)
+    apply_transition(
+        case, "open_to_social_care", by=by, case=case, note=reason, state_field="involvement"
+    )
+    return case
+
+
+@transaction.atomic
+def case_hold_by_team_leader(*, case: Case, by: User, reason: str) -> Case:
+    """Seed 001 s2.6: no social worker can be allocated to this child in need, so the team
+    leader holds the case, visiting and reviewing it, until one can. A child on a CP plan or in
+    care is never left unallocated (s2.5): allocate them instead."""
+    case = _locked(case)
+    if case.involvement != Involvement.SOCIAL_CARE:
+        raise ValidationError("Only a case open to Social Care can be held by the team leader.")
+    if not can.may_be_left_unallocated(case):
+        raise ValidationError(
+            f"A child on a {case.get_plan_type_display()} plan must never be left unallocated: "
+            "allocate a social worker, or escalate to the service manager."
+        )
+    if case.allocation == AllocationState.HELD_BY_TEAM_LEADER:
+        raise ValidationError("The team leader already holds this case.")
+    if case.allocation != AllocationState.UNALLOCATED:
+        raise ValidationError("Only an unallocated case can be held by the team leader.")
+    if not can.hold_by_team_leader(case, by):
+        raise PermissionDenied("Only a manager of the team holding the case can hold it.")
+    _require_text(reason, "reason", "Enter why no social worker can be allocated yet")
+    apply_transition(
+        case,
+        "hold_by_team_leader",
+        by=by,
+        case=case,
+        note=reason,
+        state_field="allocation",
+        check_permission=True,
+    )
+    return case

@@ -77,8 +77,10 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "service", "locality", "manager", "is_active"]
-    list_filter = ["service", "locality", "is_active"]
+    list_display = ["name", "service", "locality", "manager", "capacity", "is_active"]
+    list_filter = ["service", "locality", "capacity", "is_active"]
+    # Capacity changes only through people.services, which audits each step with its reason.
+    readonly_fields = ["capacity", "capacity_note"]
     search_fields = ["name"]
     autocomplete_fields = ["manager"]
     AUDITED = [

@@ -2,6 +2,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .roles import ADMINISTRATOR_ROLES, MANAGER_ROLES, ROLE_SCOPE, WORKER_ROLES, Role
 
@@ -68,8 +69,45 @@ class User(AbstractUser):
         return [Role(name).label for name in sorted(self.role_names) if name in ROLE_SCOPE]
 
 
-class Team(models.Model):
-    """A team with a remit: the ages and plan types of the children it serves."""
+class Capacity(models.TextChoices):
+    """Seed 001: capacity trouble is escalated to the service manager (s2.5); a suspension of
+    the protocol is asked for in writing and decided above the team (s6, Appendix 1)."""
+
+    OPEN = "open", "Open"
+    CAPACITY_ESCALATED = "capacity_escalated", "Capacity escalated"
+    PROTOCOL_SUSPENDED = "protocol_suspended", "Protocol suspended"
+
+
+def may_escalate_capacity(team: "Team", user: "User") -> bool:
+    """The team's own managers, or a service manager over it (seed 001 s2.5)."""
+    from .selectors import teams_visible_to, user_manages_team
+
+    if user_manages_team(user, team):
+        return True
+    return (
+        user.has_role(Role.SERVICE_MANAGER) and teams_visible_to(user).filter(pk=team.pk).exists()
+    )
+
+
+def may_suspend_protocol(team: "Team", user: "User") -> bool:
+    """Seed 001 s6.1: the Integrated Family Services Manager decides, the Assistant Director
+    is told; either may record the decision."""
+    return user.is_active and user.has_role(
+        Role.INTEGRATED_FAMILY_SERVICES_MANAGER, Role.ASSISTANT_DIRECTOR
+    )
+
+
+def may_restore(team: "Team", user: "User") -> bool:
+    """A suspension is lifted by whoever may suspend; an escalation, also by whoever may
+    escalate."""
+    if team.capacity == Capacity.PROTOCOL_SUSPENDED:
+        return may_suspend_protocol(team, user)
+    return may_escalate_capacity(team, user) or may_suspend_protocol(team, user)
+
+
+class Team(ConcurrentTransitionMixin, models.Model):
+    """A team with a remit: the ages and plan types of the children it serves, and a capacity
+    state machine moved only by `people.services`."""
 
     name = models.CharField(max_length=120, unique=True)
     service = models.CharField(max_length=40, choices=Service.choices)
@@ -93,6 +131,12 @@ class Team(models.Model):
         help_text="Plan types the team holds (codes from PlanType); empty means any.",
     )
     is_active = models.BooleanField(default=True)
+    capacity = FSMField(
+        max_length=30, choices=Capacity.choices, default=Capacity.OPEN, protected=True
+    )
+    capacity_note = models.TextField(
+        blank=True, help_text="Why the team's capacity is escalated or the protocol suspended."
+    )
     members = models.ManyToManyField(User, through="TeamMembership", related_name="teams")
 
     class Meta:
@@ -100,6 +144,38 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        """Some of the transfer protocol is suspended for this team (seed 001 s6)."""
+        return self.capacity == Capacity.PROTOCOL_SUSPENDED
+
+    @transition(
+        field=capacity,
+        source=Capacity.OPEN,
+        target=Capacity.CAPACITY_ESCALATED,
+        permission=may_escalate_capacity,
+    )
+    def escalate_capacity(self) -> None:
+        """Seed 001 s2.5: cases cannot move for capacity; the service manager is told."""
+
+    @transition(
+        field=capacity,
+        source=[Capacity.OPEN, Capacity.CAPACITY_ESCALATED],
+        target=Capacity.PROTOCOL_SUSPENDED,
+        permission=may_suspend_protocol,
+    )
+    def suspend_protocol(self) -> None:
+        """Seed 001 s6.1: a written decision to deviate from the protocol for a while."""
+
+    @transition(
+        field=capacity,
+        source=[Capacity.CAPACITY_ESCALATED, Capacity.PROTOCOL_SUSPENDED],
+        target=Capacity.OPEN,
+        permission=may_restore,
+    )
+    def restore(self) -> None:
+        """Back to the protocol as written."""
 
     def remit_covers(self, *, age: int, plan_type: str) -> bool:
         """Whether a child of this age and plan type falls within the team's remit."""

@@ -2,8 +2,9 @@ from datetime import date
 
 import factory
 
-from cases.choices import PlanType
+from cases.choices import AllocationState, PlanType
 from cases.models import Case
+from cases.services import involvement_for_team
 from people.tests.factories import TeamFactory
 
 
@@ -17,3 +18,11 @@ class CaseFactory(factory.django.DjangoModelFactory):
     date_of_birth = date(2015, 6, 1)
     plan_type = PlanType.CIN
     current_team = factory.SubFactory(TeamFactory)
+    allocated_worker = None
+    # Where the case is open follows its team, as for a case opened through case_create.
+    involvement = factory.LazyAttribute(lambda case: involvement_for_team(case.current_team))
+    allocation = factory.LazyAttribute(
+        lambda case: (
+            AllocationState.ALLOCATED if case.allocated_worker else AllocationState.UNALLOCATED
+        )
+    )
