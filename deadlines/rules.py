@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import models
 
-from .calendar import LONDON, WorkingCalendar, add_elapsed, to_london
+from .calendar import CLOSE_TIME, LONDON, WorkingCalendar, add_elapsed, to_london
 
 __all__ = [
     "DEFAULT_RULES",
@@ -29,7 +29,9 @@ __all__ = [
 
 
 class Kind(models.TextChoices):
-    """The kinds of deadline in DEADLINES.md ("The rules")."""
+    """The kinds of deadline in DEADLINES.md ("The rules", and the local defaults for "Stages the
+    protocols leave without a timescale"). A stage with an urgent variant is two kinds, so each
+    has one formula and one editable amount; the un-suffixed name is the non-urgent default."""
 
     STEP_UP_URGENT = "step_up_urgent", "Urgent step-up response"
     STEP_UP_STANDARD = "step_up_standard", "Standard step-up response"
@@ -40,6 +42,22 @@ class Kind(models.TextChoices):
     TRANSFER_IN_CONFERENCE = "transfer_in_conference", "Transfer-in conference"
     PRE_CONFERENCE_REPORT = "pre_conference_report", "Pre-conference report"
     HOLDING_SW_CONTACT = "holding_sw_contact", "Holding social worker contact"
+    # Local defaults (DEADLINES.md, "Stages the protocols leave without a timescale").
+    EH_REVIEW = "eh_review", "Early Help review of the escalation discussion"
+    EH_REVIEW_URGENT = "eh_review_urgent", "Urgent Early Help review of the escalation discussion"
+    EH_DECISION = "eh_decision", "Early Help team manager's decision"
+    EH_DECISION_URGENT = "eh_decision_urgent", "Urgent Early Help team manager's decision"
+    STEP_UP_ALLOCATION = "step_up_allocation", "Allocation after the step-up was agreed"
+    STEP_UP_ALLOCATION_URGENT = (
+        "step_up_allocation_urgent",
+        "Urgent allocation after the step-up was agreed",
+    )
+    TRANSFER_DECISION = "transfer_decision", "Decision on a transfer between teams"
+    CLA_TRANSFER_DISCUSSION = (
+        "cla_transfer_discussion",
+        "Transfer discussion by the first Looked After review",
+    )
+    ADULT_SERVICES_TRANSITION = "adult_services_transition", "Transition to adult services"
 
 
 class Unit(models.TextChoices):
@@ -164,12 +182,102 @@ DEFAULT_RULES: dict[str, Rule] = {
             "seed 003",
             "Conference start",
         ),
+        # --- local defaults: stages the protocols leave without a timescale ---
+        Rule(
+            Kind.EH_REVIEW,
+            2,
+            Unit.WORKING_DAYS,
+            Direction.WITHIN,
+            "Within 2 working days of opening the escalation discussion (the day it opens is "
+            "day 0)",
+            "local default",
+            "Escalation discussion opened",
+        ),
+        Rule(
+            Kind.EH_REVIEW_URGENT,
+            4,
+            Unit.HOURS,
+            Direction.WITHIN,
+            "Urgent: within 4 hours, and the same working day",
+            "local default",
+            "Escalation discussion opened",
+        ),
+        Rule(
+            Kind.EH_DECISION,
+            2,
+            Unit.WORKING_DAYS,
+            Direction.WITHIN,
+            "Within 2 working days of submission to the Early Help or Graft team manager (the "
+            "day it is submitted is day 0)",
+            "local default",
+            "Submitted to the Early Help or Graft team manager",
+        ),
+        Rule(
+            Kind.EH_DECISION_URGENT,
+            4,
+            Unit.HOURS,
+            Direction.WITHIN,
+            "Urgent: within 4 hours, and the same working day",
+            "local default",
+            "Submitted to the Early Help or Graft team manager",
+        ),
+        Rule(
+            Kind.STEP_UP_ALLOCATION,
+            5,
+            Unit.WORKING_DAYS,
+            Direction.WITHIN,
+            "Within 5 working days of Social Care agreeing the step-up (the day it is agreed is "
+            "day 0)",
+            "local default",
+            "Social Care agreed the step-up",
+        ),
+        Rule(
+            Kind.STEP_UP_ALLOCATION_URGENT,
+            1,
+            Unit.WORKING_DAYS,
+            Direction.WITHIN,
+            "Urgent or section 47: within 1 working day of Social Care agreeing the step-up (the "
+            "day it is agreed is day 0)",
+            "local default",
+            "Social Care agreed the step-up",
+        ),
+        Rule(
+            Kind.TRANSFER_DECISION,
+            5,
+            Unit.WORKING_DAYS,
+            Direction.WITHIN,
+            "Within 5 working days of the transfer being proposed to the receiving manager (the "
+            "day it is proposed is day 0)",
+            "local default",
+            "A transfer between teams proposed to the receiving manager",
+        ),
+        Rule(
+            Kind.CLA_TRANSFER_DISCUSSION,
+            0,
+            Unit.DAYS,
+            Direction.BEFORE,
+            "By 17:00 on the first Looked After review date, pulled back to the working day "
+            "before if it is not one; moves when the date moves",
+            "local default",
+            "First Looked After review date, as entered",
+        ),
+        Rule(
+            Kind.ADULT_SERVICES_TRANSITION,
+            183,
+            Unit.DAYS,
+            Direction.BEFORE,
+            "183 days (about 6 months) before the child's 18th birthday, pulled back to working "
+            "time",
+            "local default",
+            "The child's 18th birthday (disabled children)",
+        ),
     )
 }
 
 
 def _step_up_urgent(cal: WorkingCalendar, t: datetime, amount: int) -> datetime:
-    """step_up_urgent: ``min(start(t) + amount h, close(date(start(t))))``."""
+    """step_up_urgent, and the urgent local defaults eh_review_urgent and eh_decision_urgent:
+    ``min(start(t) + amount h, close(date(start(t))))``."""
     s = cal.start(t)
     return min(add_elapsed(s, timedelta(hours=amount)), cal.close(s.date()), key=_utc)
 
@@ -192,8 +300,17 @@ def _hours_before(cal: WorkingCalendar, t: datetime, amount: int) -> datetime:
 
 
 def _days_before(cal: WorkingCalendar, t: datetime, amount: int) -> datetime:
-    """holding_sw_contact: ``pullback(t - amount days)``, days being elapsed 24-hour days."""
+    """holding_sw_contact and adult_services_transition: ``pullback(t - amount days)``, days being
+    elapsed 24-hour days."""
     return cal.pullback(add_elapsed(t, -timedelta(days=amount)))
+
+
+def _close_days_before(cal: WorkingCalendar, t: datetime, amount: int) -> datetime:
+    """cla_transfer_discussion: ``pullback(combine(date(t) - amount days, 17:00))``: 17:00 on the
+    anchor's London date (default amount 0), pulled back to the working day before if that date
+    is not a working date."""
+    day = to_london(t).date() - timedelta(days=amount)
+    return cal.pullback(datetime.combine(day, CLOSE_TIME, tzinfo=LONDON))
 
 
 def _utc(t: datetime) -> datetime:
@@ -212,6 +329,15 @@ _FORMULAS: dict[str, Callable[[WorkingCalendar, datetime, int], datetime]] = {
     Kind.TRANSFER_IN_CONFERENCE: _within_working_days,
     Kind.PRE_CONFERENCE_REPORT: _hours_before,
     Kind.HOLDING_SW_CONTACT: _days_before,
+    Kind.EH_REVIEW: _within_working_days,
+    Kind.EH_REVIEW_URGENT: _step_up_urgent,
+    Kind.EH_DECISION: _within_working_days,
+    Kind.EH_DECISION_URGENT: _step_up_urgent,
+    Kind.STEP_UP_ALLOCATION: _within_working_days,
+    Kind.STEP_UP_ALLOCATION_URGENT: _within_working_days,
+    Kind.TRANSFER_DECISION: _within_working_days,
+    Kind.CLA_TRANSFER_DISCUSSION: _close_days_before,
+    Kind.ADULT_SERVICES_TRANSITION: _days_before,
 }
 
 

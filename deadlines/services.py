@@ -25,8 +25,15 @@ from .models import (
 )
 from .rules import DEFAULT_RULES, Direction, Kind, compute_due
 
-# Reminder lead times by default: an hour before a same-day rule, a working day before the rest.
-DEFAULT_REMINDER_LEAD = {Kind.STEP_UP_URGENT: (1, LeadUnit.HOURS)}
+# The urgent kinds: same-day or next-day safeguarding timescales.
+URGENT_KINDS = (
+    Kind.STEP_UP_URGENT,
+    Kind.EH_REVIEW_URGENT,
+    Kind.EH_DECISION_URGENT,
+    Kind.STEP_UP_ALLOCATION_URGENT,
+)
+# Reminder lead times by default: an hour before an urgent rule, a working day before the rest.
+DEFAULT_REMINDER_LEAD = {kind: (1, LeadUnit.HOURS) for kind in URGENT_KINDS}
 POLICY_FIELDS = [
     "amount",
     "reminder_lead",
@@ -43,7 +50,7 @@ def working_calendar() -> WorkingCalendar:
 
 
 # Hours after a breach before the service manager hears: sooner for a same-day safeguarding rule.
-DEFAULT_ESCALATE_AFTER_HOURS = {Kind.STEP_UP_URGENT: 1}
+DEFAULT_ESCALATE_AFTER_HOURS = {kind: 1 for kind in URGENT_KINDS}
 
 
 def policy_defaults(kind: str) -> dict:

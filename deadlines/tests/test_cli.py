@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from deadlines.calendar import LONDON
 from deadlines.rules import Kind
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -62,6 +64,16 @@ def run_manage_py(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str
         ("step_up_urgent", "2026-07-07T10:15Z", "2026-07-07T15:15:00+01:00"),
         ("holding_sw_contact", "2026-11-04T10:00+00:00", "2026-10-21T11:00:00+01:00"),
         ("ten_day_discussion", "2026-12-17T10:00", "2027-01-05T17:00:00+00:00"),
+        # The local defaults: the un-suffixed name is the non-urgent rule.
+        ("eh_review", "2026-12-24T10:00", "2026-12-30T17:00:00+00:00"),
+        ("eh_review_urgent", "2026-12-24T18:00", "2026-12-29T13:00:00+00:00"),
+        ("eh_decision", "2026-12-23T15:00", "2026-12-29T17:00:00+00:00"),
+        ("eh_decision_urgent", "2026-12-28T10:00", "2026-12-29T13:00:00+00:00"),
+        ("step_up_allocation", "2026-12-21T10:00", "2026-12-30T17:00:00+00:00"),
+        ("step_up_allocation_urgent", "2026-12-24T10:00", "2026-12-29T17:00:00+00:00"),
+        ("transfer_decision", "2026-12-23T10:00", "2027-01-04T17:00:00+00:00"),
+        ("cla_transfer_discussion", "2026-12-28", "2026-12-24T17:00:00+00:00"),
+        ("adult_services_transition", "2027-06-30", "2026-12-24T17:00:00+00:00"),
     ],
 )
 def test_prints_the_due_instant(kind: str, when: str, expected: str) -> None:
@@ -72,7 +84,10 @@ def test_prints_the_due_instant(kind: str, when: str, expected: str) -> None:
 def test_every_kind_is_accepted(kind: str) -> None:
     output = run_command(kind, "2026-11-24T11:15")
     assert output.count("\n") == 1
-    assert output.rstrip("\n").endswith("+00:00")
+    printed = datetime.fromisoformat(output.rstrip("\n"))
+    # London time, with the offset London had at that instant (183 days back is in summer).
+    assert printed.utcoffset() == printed.astimezone(LONDON).utcoffset()
+    assert output.rstrip("\n").endswith(("+00:00", "+01:00"))
 
 
 def test_unknown_kind_lists_the_valid_kinds() -> None:

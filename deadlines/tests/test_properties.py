@@ -2,7 +2,8 @@
 
 For every kind, default or overridden amount, and any closure days: the due instant is working
 time; it is never before its anchor for "within" rules and never after it for "before" rules; and
-it is monotone (non-decreasing) in the anchor. Instants are compared in UTC because Python compares
+it is monotone (non-decreasing) in the anchor. cla_transfer_discussion is the one "before" rule
+due later on its anchor's own date: by 17:00 on the review date, whatever the hour entered. Instants are compared in UTC because Python compares
 two datetimes sharing a tzinfo by wall clock, which is wrong across the autumn clock change.
 """
 
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deadlines.calendar import LONDON, WorkingCalendar
+from deadlines.calendar import CLOSE_TIME, LONDON, WorkingCalendar
 from deadlines.rules import DEFAULT_RULES, Direction, Kind, compute_due
 
 MIN = datetime(2024, 1, 1)
@@ -48,6 +49,9 @@ def check_due(kind: str, anchor: datetime, amount: int | None, cal: WorkingCalen
     assert cal.is_working_time(due), f"{kind} due {due.isoformat()} is not working time"
     if DEFAULT_RULES[kind].direction == Direction.WITHIN:
         assert utc(due) >= utc(anchor), f"{kind} due {due.isoformat()} before {anchor.isoformat()}"
+    elif kind == Kind.CLA_TRANSFER_DISCUSSION:
+        day_end = datetime.combine(anchor.astimezone(LONDON).date(), CLOSE_TIME, tzinfo=LONDON)
+        assert utc(due) <= utc(day_end), f"{kind} due {due.isoformat()} after {day_end}"
     else:
         assert utc(due) <= utc(anchor), f"{kind} due {due.isoformat()} after {anchor.isoformat()}"
     return due

@@ -104,6 +104,88 @@ def test_each_kind(kind: str, anchor: str, expected: str) -> None:
     assert due(kind, anchor) == expected
 
 
+# --- the local defaults (DEADLINES.md, "Stages the protocols leave without a timescale") -------
+# Worked by hand over Christmas 2026: Thu 24 Dec works; Fri 25 (Christmas), the weekend and Mon 28
+# (substitute Boxing Day) do not; Tue 29 to Thu 31 work; Fri 1 Jan 2027 does not.
+
+
+@pytest.mark.parametrize(
+    ("kind", "anchor", "expected"),
+    [
+        # eh_review: within_wd(t, 2); the day it opens is day 0
+        ("eh_review", "2026-12-24T10:00+00:00", "2026-12-30T17:00:00+00:00"),  # 29th, 30th
+        ("eh_review", "2026-11-27T10:00+00:00", "2026-12-01T17:00:00+00:00"),  # over a weekend
+        ("eh_review", "2026-11-28T10:00+00:00", "2026-12-02T17:00:00+00:00"),  # Saturday: Mon 0
+        # eh_review_urgent: as step_up_urgent
+        ("eh_review_urgent", "2026-11-24T11:15+00:00", "2026-11-24T15:15:00+00:00"),
+        ("eh_review_urgent", "2026-12-24T14:00+00:00", "2026-12-24T17:00:00+00:00"),
+        ("eh_review_urgent", "2026-12-24T18:00+00:00", "2026-12-29T13:00:00+00:00"),
+        ("eh_review_urgent", "2026-12-27T20:00+00:00", "2026-12-29T13:00:00+00:00"),
+        # eh_decision: within_wd(t, 2)
+        ("eh_decision", "2026-12-23T15:00+00:00", "2026-12-29T17:00:00+00:00"),  # 24th, 29th
+        ("eh_decision", "2026-11-23T10:00+00:00", "2026-11-25T17:00:00+00:00"),
+        # eh_decision_urgent: as step_up_urgent
+        ("eh_decision_urgent", "2026-12-28T10:00+00:00", "2026-12-29T13:00:00+00:00"),
+        ("eh_decision_urgent", "2026-11-24T16:10+00:00", "2026-11-24T17:00:00+00:00"),
+        # step_up_allocation: within_wd(t, 5)
+        ("step_up_allocation", "2026-12-21T10:00+00:00", "2026-12-30T17:00:00+00:00"),
+        ("step_up_allocation", "2026-11-27T10:00+00:00", "2026-12-04T17:00:00+00:00"),
+        # step_up_allocation_urgent: within_wd(t, 1)
+        ("step_up_allocation_urgent", "2026-12-24T10:00+00:00", "2026-12-29T17:00:00+00:00"),
+        ("step_up_allocation_urgent", "2026-11-27T16:00+00:00", "2026-11-30T17:00:00+00:00"),
+        ("step_up_allocation_urgent", "2026-11-24T18:00+00:00", "2026-11-26T17:00:00+00:00"),
+        # transfer_decision: within_wd(t, 5), over Christmas and New Year
+        ("transfer_decision", "2026-12-23T10:00+00:00", "2027-01-04T17:00:00+00:00"),
+        ("transfer_decision", "2026-11-23T10:00+00:00", "2026-11-30T17:00:00+00:00"),
+        # cla_transfer_discussion: 17:00 on the anchor's London date, or the working day before
+        ("cla_transfer_discussion", "2026-12-02T00:00+00:00", "2026-12-02T17:00:00+00:00"),
+        ("cla_transfer_discussion", "2026-12-02T18:30+00:00", "2026-12-02T17:00:00+00:00"),
+        ("cla_transfer_discussion", "2026-11-29T11:00+00:00", "2026-11-27T17:00:00+00:00"),
+        ("cla_transfer_discussion", "2026-12-28T10:00+00:00", "2026-12-24T17:00:00+00:00"),
+        ("cla_transfer_discussion", "2026-07-15T10:00+01:00", "2026-07-15T17:00:00+01:00"),
+        # 23:30 UTC is already the next day in London (BST): that date counts.
+        ("cla_transfer_discussion", "2026-07-15T23:30+00:00", "2026-07-16T17:00:00+01:00"),
+        # adult_services_transition: pullback(t - 183 days), elapsed days
+        # 183 days before 30 Jun 2027 is Mon 28 Dec 2026 23:00 GMT (a bank holiday): Thu 24th.
+        ("adult_services_transition", "2027-06-30T00:00+01:00", "2026-12-24T17:00:00+00:00"),
+        # ... before 24 May 2027 10:00 BST is Sun 22 Nov 2026 09:00 GMT: Friday 17:00.
+        ("adult_services_transition", "2027-05-24T10:00+01:00", "2026-11-20T17:00:00+00:00"),
+        # ... before 26 May 2027 10:00 BST is Tue 24 Nov 2026 09:00 GMT: working time.
+        ("adult_services_transition", "2027-05-26T10:00+01:00", "2026-11-24T09:00:00+00:00"),
+    ],
+)
+def test_each_local_default(kind: str, anchor: str, expected: str) -> None:
+    assert due(kind, anchor) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "anchor", "amount", "expected"),
+    [
+        ("eh_review", "2026-11-23T10:00+00:00", 1, "2026-11-24T17:00:00+00:00"),
+        ("eh_review_urgent", "2026-11-24T11:15+00:00", 2, "2026-11-24T13:15:00+00:00"),
+        ("step_up_allocation_urgent", "2026-11-23T10:00+00:00", 0, "2026-11-23T17:00:00+00:00"),
+        ("transfer_decision", "2026-11-23T10:00+00:00", 10, "2026-12-07T17:00:00+00:00"),
+        # cla_transfer_discussion's amount: calendar days before the review date.
+        ("cla_transfer_discussion", "2026-12-02T10:00+00:00", 1, "2026-12-01T17:00:00+00:00"),
+        ("cla_transfer_discussion", "2026-12-02T10:00+00:00", 3, "2026-11-27T17:00:00+00:00"),
+        ("adult_services_transition", "2026-12-08T10:00+00:00", 14, "2026-11-24T10:00:00+00:00"),
+    ],
+)
+def test_local_default_amount_override(kind: str, anchor: str, amount: int, expected: str) -> None:
+    assert due(kind, anchor, amount=amount) == expected
+
+
+def test_urgent_variants_share_their_formula_and_differ_from_the_standard_one() -> None:
+    # The urgent kinds follow step_up_urgent exactly; their un-suffixed kinds do not.
+    anchor = "2026-11-24T11:15+00:00"
+    for kind in ("eh_review_urgent", "eh_decision_urgent"):
+        assert due(kind, anchor) == due("step_up_urgent", anchor)
+    for kind in ("eh_review", "eh_decision"):
+        assert due(kind, anchor) == "2026-11-26T17:00:00+00:00"
+    assert due("step_up_allocation", anchor) == "2026-12-01T17:00:00+00:00"
+    assert due("step_up_allocation_urgent", anchor) == "2026-11-25T17:00:00+00:00"
+
+
 # --- clock changes: Sun 29 Mar 2026 (forward) and Sun 25 Oct 2026 (back) ----------------------
 # Elapsed amounts are real elapsed time; working hours are London wall-clock time.
 
@@ -247,6 +329,15 @@ def test_default_rules_cover_every_kind_with_the_documented_amounts() -> None:
         "transfer_in_conference": (15, "working_days", "within", "seed 003 + common practice"),
         "pre_conference_report": (48, "hours", "before", "seed 003"),
         "holding_sw_contact": (14, "days", "before", "seed 003"),
+        "eh_review": (2, "working_days", "within", "local default"),
+        "eh_review_urgent": (4, "hours", "within", "local default"),
+        "eh_decision": (2, "working_days", "within", "local default"),
+        "eh_decision_urgent": (4, "hours", "within", "local default"),
+        "step_up_allocation": (5, "working_days", "within", "local default"),
+        "step_up_allocation_urgent": (1, "working_days", "within", "local default"),
+        "transfer_decision": (5, "working_days", "within", "local default"),
+        "cla_transfer_discussion": (0, "days", "before", "local default"),
+        "adult_services_transition": (183, "days", "before", "local default"),
     }
     assert set(DEFAULT_RULES) == set(Kind.values) == set(expected)
     for kind, (amount, unit, direction, source) in expected.items():

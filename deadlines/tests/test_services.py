@@ -21,7 +21,7 @@ from deadlines.models import (
     LeadUnit,
     OutboxEmail,
 )
-from deadlines.rules import Kind
+from deadlines.rules import DEFAULT_RULES, Kind
 from deadlines.services import (
     deadline_cancel,
     deadline_meet,
@@ -370,6 +370,107 @@ def test_a_policy_change_moves_new_deadlines_only_and_is_audited(org):
     event = audit_events(policy, "deadlinepolicy.change").get()
     assert event.actor == org.admin
     assert event.changes == {"amount": [5, 3], "escalate_after_hours": [24, 4]}
+
+
+URGENT = [
+    Kind.STEP_UP_URGENT,
+    Kind.EH_REVIEW_URGENT,
+    Kind.EH_DECISION_URGENT,
+    Kind.STEP_UP_ALLOCATION_URGENT,
+]
+
+
+def test_every_kind_has_a_policy_row_from_the_migrations_with_its_default_amount(db):
+    # The rows come from the data migrations; policy_for would create a missing one, so read
+    # the table directly.
+    stored = {p.kind: p for p in DeadlinePolicy.objects.all()}
+    assert set(stored) == set(Kind.values)
+    for kind, policy in stored.items():
+        assert policy.amount == DEFAULT_RULES[kind].amount, kind
+        if kind in URGENT:
+            lead, escalate = (1, LeadUnit.HOURS), 1
+        else:
+            lead, escalate = (1, LeadUnit.WORKING_DAYS), 24
+        assert (policy.reminder_lead, policy.reminder_lead_unit) == lead, kind
+        assert policy.escalate_after_hours == escalate, kind
+
+
+@pytest.mark.parametrize("kind", URGENT)
+def test_a_missing_urgent_policy_is_created_with_the_hour_reminder_and_escalation(db, kind):
+    DeadlinePolicy.objects.filter(kind=kind).delete()
+    policy = policy_for(kind)
+    assert (policy.reminder_lead, policy.reminder_lead_unit) == (1, LeadUnit.HOURS)
+    assert policy.escalate_after_hours == 1
+
+
+# (kind, anchor, due, reminder) for the local defaults, over Christmas 2026 (25 and 28 December
+# are bank holidays).
+LOCAL_STARTS = [
+    pytest.param(
+        Kind.EH_REVIEW_URGENT,
+        london(2026, 12, 24, 11, 0),
+        london(2026, 12, 24, 15, 0),
+        london(2026, 12, 24, 14, 0),
+        id="eh-review-urgent-hour-before",
+    ),
+    pytest.param(
+        Kind.EH_DECISION,
+        london(2026, 12, 23, 15, 0),
+        london(2026, 12, 29, 17, 0),
+        london(2026, 12, 24, 17, 0),
+        id="eh-decision-over-christmas",
+    ),
+    pytest.param(
+        Kind.STEP_UP_ALLOCATION_URGENT,
+        london(2026, 12, 24, 10, 0),
+        london(2026, 12, 29, 17, 0),
+        london(2026, 12, 29, 16, 0),
+        id="urgent-allocation-hour-before",
+    ),
+    pytest.param(
+        Kind.TRANSFER_DECISION,
+        london(2026, 12, 23, 10, 0),
+        london(2027, 1, 4, 17, 0),
+        london(2026, 12, 31, 17, 0),  # New Year's Day and the weekend skipped
+        id="transfer-decision-new-year",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "anchor", "due", "reminder"), LOCAL_STARTS)
+def test_a_local_default_starts_with_its_due_instant_and_reminder(
+    org, kind, anchor, due, reminder
+):
+    with time_machine.travel(anchor, tick=False):
+        deadline = start_deadline(kind, anchor, case=org.case, owner=org.owner)
+    row = Deadline.objects.get(pk=deadline.pk)
+    assert (row.kind, row.due_at, row.remind_at) == (kind, due, reminder)
+
+
+def test_a_cla_transfer_discussion_is_reminded_the_working_day_before_and_moves_with_the_date(
+    org,
+):
+    now = london(2026, 12, 1, 10, 0)
+    review = london(2026, 12, 29, 0, 0)  # the first Looked After review, as entered
+    with time_machine.travel(now, tick=False):
+        deadline = start_deadline(Kind.CLA_TRANSFER_DISCUSSION, review, case=org.case)
+        assert deadline.due_at == london(2026, 12, 29, 17, 0)
+        assert deadline.remind_at == london(2026, 12, 24, 17, 0)
+        # The review moves to the bank holiday: due the working day before.
+        moved = deadline_reschedule(
+            deadline=deadline, anchor_at=london(2026, 12, 28), reason="Review re-dated"
+        )
+    assert moved.due_at == london(2026, 12, 24, 17, 0)
+    assert moved.remind_at == london(2026, 12, 23, 17, 0)
+
+
+def test_an_adult_services_transition_is_due_183_days_before_the_18th_birthday(org):
+    now = london(2026, 11, 2, 10, 0)
+    birthday = london(2027, 6, 30)
+    with time_machine.travel(now, tick=False):
+        deadline = start_deadline(Kind.ADULT_SERVICES_TRANSITION, birthday, case=org.case)
+    assert deadline.due_at == london(2026, 12, 24, 17, 0)
+    assert deadline.remind_at == london(2026, 12, 23, 17, 0)
 
 
 def test_a_policy_update_that_changes_nothing_writes_no_audit(org):
