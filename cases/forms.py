@@ -57,3 +57,67 @@ class AllocateForm(forms.Form):
             Field.textarea("reason"),
             Button("allocate", "Allocate"),
         )
+
+
+class CloseToSocialCareForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is Social Care closing the case?",
+        help_text=(
+            "For 12 weeks, a step-up from Early Help comes back to you, to allocate to your team "
+            "or the previous social worker."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter why the case is being closed"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.textarea("reason"),
+            Button("close", "Close Social Care involvement", css_class="govuk-button--warning"),
+        )
+
+
+class StepDownForm(forms.Form):
+    to_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Which Early Help or Graft team takes the case?",
+        empty_label="Choose a team",
+        error_messages={"required": "Choose the Early Help or Graft team"},
+    )
+    reason = forms.CharField(
+        label="Why is the case stepping down?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter why the case is being stepped down"},
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_team"].queryset = teams
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.select("to_team"),
+            Field.textarea("reason"),
+            Button("step_down", "Step down to Early Help"),
+        )
+
+
+class HoldForm(forms.Form):
+    reason = forms.CharField(
+        label="Why can no social worker be allocated yet?",
+        help_text=(
+            "While you hold the case you are responsible for its visits, reviews and oversight, "
+            "and for allocating it at the earliest opportunity."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter why no social worker can be allocated yet"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Field.textarea("reason"), Button("hold", "Hold the case"))

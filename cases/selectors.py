@@ -4,10 +4,10 @@ from django.db.models import Case as Case_
 from django.db.models import IntegerField, Q, QuerySet, When
 
 from audit.models import AuditEvent
-from people.models import User
+from people.models import Team, User
 from people.selectors import teams_of, teams_visible_to
 
-from .choices import PlanType
+from .choices import Involvement, PlanType
 from .models import Allocation, Case
 
 NUMBER_FIELDS = ("reference", "ics_number", "lcs_number", "ehm_number", "liberi_number")
@@ -32,7 +32,12 @@ def case_get_for_user(*, user: User, reference: str) -> Case | None:
     """The case if the user may see it, else None (callers answer 404 either way)."""
     return (
         cases_visible_to(user)
-        .select_related("current_team", "allocated_worker", "last_closed_to_social_care_by")
+        .select_related(
+            "current_team",
+            "allocated_worker",
+            "last_closed_to_social_care_by",
+            "last_closed_to_social_care_team",
+        )
         .filter(reference=reference)
         .first()
     )
@@ -69,9 +74,11 @@ def case_audit_history(case: Case) -> QuerySet[AuditEvent]:
 
 
 def unallocated_cases_for_manager(user: User) -> QuerySet[Case]:
-    """Cases in the teams the user manages that have no allocated worker, CP and CiC first."""
+    """Open cases in the teams the user manages that have no allocated worker, CP and CiC
+    first; those a team leader holds still wait for a worker, so they are listed too."""
     return (
         Case.objects.filter(current_team__in=teams_of(user).values("pk"), allocated_worker=None)
+        .exclude(involvement=Involvement.CLOSED)
         .select_related("current_team")
         .annotate(
             risk_order=Case_(
@@ -81,4 +88,18 @@ def unallocated_cases_for_manager(user: User) -> QuerySet[Case]:
             )
         )
         .order_by("risk_order", "last_name", "first_name")
+    )
+
+
+def step_down_teams(case: Case) -> QuerySet[Team]:
+    """The Early Help and Graft teams a case can step down to: those of its locality first."""
+    from .services import EARLY_HELP_SERVICES
+
+    locality = case.current_team.locality
+    return (
+        Team.objects.filter(service__in=EARLY_HELP_SERVICES, is_active=True)
+        .annotate(
+            here=Case_(When(locality=locality, then=0), default=1, output_field=IntegerField())
+        )
+        .order_by("here", "name")
     )

@@ -7,4 +7,7 @@ urlpatterns = [
     path("", views.CaseListView.as_view(), name="list"),
     path("<str:reference>/", views.CaseDetailView.as_view(), name="detail"),
     path("<str:reference>/allocate/", views.CaseAllocateView.as_view(), name="allocate"),
+    path("<str:reference>/hold/", views.CaseHoldView.as_view(), name="hold"),
+    path("<str:reference>/close/", views.CaseCloseView.as_view(), name="close"),
+    path("<str:reference>/step-down/", views.CaseStepDownView.as_view(), name="step_down"),
 ]

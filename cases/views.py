@@ -3,15 +3,30 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView, TemplateView
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from deadlines.selectors import deadlines_for_case
-from people.selectors import teams_visible_to, user_manages_team, users_in_team
-from transfers.permissions import start_step_up as can_start_step_up
+from people.selectors import teams_visible_to, users_in_team
 from transfers.selectors import case_transfers, eh_worker_involved
 
-from .forms import AllocateForm, CaseSearchForm
-from .selectors import case_allocation_history, case_audit_history, case_get_for_user, case_search
-from .services import case_allocate
+from . import permissions as can
+from .actions import case_page_actions
+from .forms import AllocateForm, CaseSearchForm, CloseToSocialCareForm, HoldForm, StepDownForm
+from .selectors import (
+    case_allocation_history,
+    case_audit_history,
+    case_get_for_user,
+    case_search,
+    step_down_teams,
+)
+from .services import (
+    case_allocate,
+    case_close_to_social_care,
+    case_hold_by_team_leader,
+    case_step_down_to_early_help,
+)
+
+MOVED_ON = "Someone else changed this case at the same time. Check it and try again."
 
 
 class CaseMixin:
@@ -89,13 +104,7 @@ class CaseDetailView(CaseMixin, TemplateView):
         context["audit_events"] = case_audit_history(self.case)[:50]
         context["deadlines"] = deadlines_for_case(self.case)
         context["transfers"] = case_transfers(self.case)
-        context["live_transfer"] = next((t for t in context["transfers"] if t.is_live), None)
-        context["can_allocate"] = context["live_transfer"] is None and user_manages_team(
-            self.request.user, self.case.current_team
-        )
-        context["can_start_step_up"] = context["live_transfer"] is None and can_start_step_up(
-            self.case, self.request.user
-        )
+        context["actions"] = case_page_actions(self.case, self.request.user)
         context["eh_involvement"] = eh_worker_involved(self.case)
         return context
 
@@ -105,7 +114,7 @@ class CaseAllocateView(CaseMixin, FormView):
     form_class = AllocateForm
 
     def has_case_permission(self) -> bool:
-        return user_manages_team(self.request.user, self.case.current_team)
+        return can.allocate(self.case, self.request.user)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "workers": users_in_team(self.case.current_team)}
@@ -125,3 +134,87 @@ class CaseAllocateView(CaseMixin, FormView):
         worker = form.cleaned_data["worker"]
         messages.success(self.request, f"Case {self.case.reference} allocated to {worker}")
         return redirect(self.case.get_absolute_url())
+
+
+class CaseStepView(CaseMixin, FormView):
+    """A confirmation page for one case transition: the form's data goes to one service; a
+    refusal in the service's words shows in the error summary."""
+
+    template_name = "cases/case_step.html"
+    heading = ""
+    success_message = ""
+
+    def take(self, form) -> None:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.heading, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            self.take(form)
+        except ValidationError as error:
+            _add_service_error(form, error)
+            return self.form_invalid(form)
+        except (TransitionNotAllowed, ConcurrentTransition):
+            form.add_error(None, MOVED_ON)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message.format(case=self.case))
+        return redirect(self.case.get_absolute_url())
+
+
+def _add_service_error(form, error: ValidationError) -> None:
+    """A service's field errors go to the form's field where it has one."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+class CaseCloseView(CaseStepView):
+    form_class = CloseToSocialCareForm
+    heading = "Close Social Care involvement"
+    success_message = "Case {case.reference} closed to Social Care"
+
+    def has_case_permission(self) -> bool:
+        return can.close_to_social_care(self.case, self.request.user)
+
+    def take(self, form) -> None:
+        case_close_to_social_care(
+            case=self.case, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+
+class CaseStepDownView(CaseStepView):
+    form_class = StepDownForm
+    heading = "Step down to Early Help"
+    success_message = "Case {case.reference} stepped down to Early Help"
+
+    def has_case_permission(self) -> bool:
+        return can.close_to_social_care(self.case, self.request.user)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "teams": step_down_teams(self.case)}
+
+    def take(self, form) -> None:
+        case_step_down_to_early_help(
+            case=self.case,
+            by=self.request.user,
+            to_team=form.cleaned_data["to_team"],
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class CaseHoldView(CaseStepView):
+    form_class = HoldForm
+    heading = "Hold the case as team leader"
+    success_message = "You hold case {case.reference} until a social worker is allocated"
+
+    def has_case_permission(self) -> bool:
+        return can.hold_by_team_leader(self.case, self.request.user)
+
+    def take(self, form) -> None:
+        case_hold_by_team_leader(
+            case=self.case, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
