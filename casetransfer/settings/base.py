@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "transfers",
     "conferences",
     "escalations",
+    # The project package itself, for its management commands (fsm_diagrams).
+    "casetransfer",
 ]
 
 MIDDLEWARE = [
