@@ -2,9 +2,10 @@
 
 For every kind, default or overridden amount, and any closure days: the due instant is working
 time; it is never before its anchor for "within" rules and never after it for "before" rules; and
-it is monotone (non-decreasing) in the anchor. cla_transfer_discussion is the one "before" rule
-due later on its anchor's own date: by 17:00 on the review date, whatever the hour entered. Instants are compared in UTC because Python compares
+it is monotone (non-decreasing) in the anchor. Instants are compared in UTC because Python compares
 two datetimes sharing a tzinfo by wall clock, which is wrong across the autumn clock change.
+cla_transfer_discussion is the one "before" rule due after its anchor's hour: by 17:00 on the
+review date, whatever the hour entered.
 """
 
 from __future__ import annotations

@@ -438,9 +438,7 @@ LOCAL_STARTS = [
 
 
 @pytest.mark.parametrize(("kind", "anchor", "due", "reminder"), LOCAL_STARTS)
-def test_a_local_default_starts_with_its_due_instant_and_reminder(
-    org, kind, anchor, due, reminder
-):
+def test_a_local_default_starts_with_its_due_instant_and_reminder(org, kind, anchor, due, reminder):
     with time_machine.travel(anchor, tick=False):
         deadline = start_deadline(kind, anchor, case=org.case, owner=org.owner)
     row = Deadline.objects.get(pk=deadline.pk)
