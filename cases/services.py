@@ -266,6 +266,8 @@ def case_step_down_to_early_help(
     if to_team.service not in EARLY_HELP_SERVICES or not to_team.is_active:
         raise ValidationError({"to_team": "Choose an Early Help or Graft team"})
     _require_text(reason, "reason", "Enter why the case is being stepped down")
+    if for_transfer is None:
+        _refuse_while_transferred(case)
     before = _record_closure(case, by=by, closed_on=timezone.localdate())
     case.plan_type = PlanType.EARLY_HELP
     apply_transition(
