@@ -100,6 +100,11 @@ class Deadline(ConcurrentTransitionMixin, models.Model):
     owner_team = models.ForeignKey(
         "people.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
     )
+    # Not the owner, but waiting on it (the Early Help worker going on the joint visit): they
+    # hear the reminder and the breach alert too, and see it among their deadlines.
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="watched_deadlines"
+    )
     # Bumped on every reschedule so the outbox keys of the new reminders differ from the old.
     revision = models.PositiveIntegerField(default=1)
     remind_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from people.models import User
@@ -14,12 +14,24 @@ DUE_SOON = timedelta(days=2)
 LIVE = [DeadlineStatus.OPEN, DeadlineStatus.BREACHED]
 
 
+def _watched_by(user: User) -> QuerySet:
+    return Deadline.watchers.through.objects.filter(user_id=user.pk)
+
+
 def deadlines_for_user(user: User) -> QuerySet[Deadline]:
-    """The deadlines a person answers for: their own, and, for managers, their teams'."""
-    condition = Q(owner=user)
+    """The deadlines a person answers for or waits on: their own, the ones they watch (the joint
+    visit an Early Help worker goes on), and, for managers, their teams'. Each row says whether
+    the person watches it (`is_watched`)."""
+    # A subquery rather than a join on watchers, which would repeat a row per watcher.
+    watched = _watched_by(user)
+    condition = Q(owner=user) | Q(pk__in=watched.values("deadline_id"))
     if user.is_manager or user.is_superuser:
         condition |= Q(owner_team__in=teams_visible_to(user).values("pk"))
-    return Deadline.objects.filter(condition).select_related("case", "owner", "owner_team")
+    return (
+        Deadline.objects.filter(condition)
+        .annotate(is_watched=Exists(watched.filter(deadline_id=OuterRef("pk"))))
+        .select_related("case", "owner", "owner_team")
+    )
 
 
 def due_soon(user: User, now: datetime | None = None) -> QuerySet[Deadline]:
@@ -44,13 +56,21 @@ def overdue(user: User, now: datetime | None = None) -> QuerySet[Deadline]:
 def team_deadlines(
     *, user: User, team_id: int | None = None, status: str = ""
 ) -> QuerySet[Deadline]:
+    """The deadlines of the teams a person sees, and the ones they watch in other teams."""
     from cases.selectors import cases_visible_to
 
-    # A team's deadline about a case that has since left the user's sight stays hidden.
-    deadlines = Deadline.objects.filter(
-        Q(case__isnull=True) | Q(case__in=cases_visible_to(user)),
-        owner_team__in=teams_visible_to(user).values("pk"),
-    ).select_related("case", "owner", "owner_team")
+    watched = _watched_by(user)
+    # A team's deadline about a case that has since left the user's sight stays hidden; so does
+    # a watched one.
+    deadlines = (
+        Deadline.objects.filter(
+            Q(case__isnull=True) | Q(case__in=cases_visible_to(user)),
+            Q(owner_team__in=teams_visible_to(user).values("pk"))
+            | Q(pk__in=watched.values("deadline_id")),
+        )
+        .annotate(is_watched=Exists(watched.filter(deadline_id=OuterRef("pk"))))
+        .select_related("case", "owner", "owner_team")
+    )
     if team_id:
         deadlines = deadlines.filter(owner_team_id=team_id)
     if status == "live" or not status:

@@ -110,6 +110,15 @@ def _subject_filter(subject: models.Model) -> dict:
     }
 
 
+def _people(people) -> list:
+    """The distinct users among `people`, in order, leaving out None."""
+    unique = {}
+    for person in people or ():
+        if person is not None:
+            unique.setdefault(person.pk, person)
+    return list(unique.values())
+
+
 @transaction.atomic
 def deadline_start(
     *,
@@ -120,8 +129,12 @@ def deadline_start(
     owner=None,
     owner_team=None,
     by=None,
+    watchers=(),
 ) -> Deadline:
-    """Start a protocol clock: compute the due instant and the reminder, write the row."""
+    """Start a protocol clock: compute the due instant and the reminder, write the row.
+
+    `watchers` are people who are not the owner but wait on the step (the Early Help worker who
+    goes on the joint visit): they hear its reminder and breach alert too."""
     calendar = working_calendar()
     policy = policy_for(kind)
     due_at = compute_due(kind, anchor_at, amount=policy.amount, calendar=calendar)
@@ -137,13 +150,18 @@ def deadline_start(
         ),
         **_subject_filter(subject),
     )
+    changes = {"kind": [None, kind], "due_at": [None, due_at.isoformat()]}
+    people = _people(watchers)
+    if people:
+        deadline.watchers.add(*people)
+        changes["watchers"] = [[], sorted(p.pk for p in people)]
     audit_record(
         actor=by,
         action="deadline.start",
         subject=deadline,
         case=case,
         to_state=deadline.status,
-        changes={"kind": [None, kind], "due_at": [None, due_at.isoformat()]},
+        changes=changes,
     )
     return deadline
 
@@ -170,23 +188,61 @@ def deadline_meet(
 
 
 @transaction.atomic
-def deadline_reassign(*, subject: models.Model, kind: str, owner, by=None) -> list[Deadline]:
-    """The work changed hands: reminders and alerts go to the new owner from now on."""
+def deadline_reassign(
+    *, subject: models.Model, kind: str, owner, by=None, owner_team=None
+) -> list[Deadline]:
+    """The work changed hands: reminders and alerts go to the new owner from now on. With
+    `owner_team`, the request moved to another team too (its manager hears the alerts and it
+    shows on that team's deadlines); without, the team stays as it was."""
+    owner_id = getattr(owner, "pk", None)
     moved = []
     for deadline in open_deadlines(subject, kind).select_for_update():
-        if deadline.owner_id == getattr(owner, "pk", None):
+        update, changes = {}, {}
+        if deadline.owner_id != owner_id:
+            update["owner"] = owner
+            changes["owner"] = [deadline.owner_id, owner_id]
+        if owner_team is not None and deadline.owner_team_id != owner_team.pk:
+            update["owner_team"] = owner_team
+            changes["owner_team"] = [deadline.owner_team_id, owner_team.pk]
+        if not update:
             continue
-        before = deadline.owner_id
-        Deadline.objects.filter(pk=deadline.pk).update(owner=owner)
+        Deadline.objects.filter(pk=deadline.pk).update(**update)
         audit_record(
             actor=by,
             action="deadline.reassign",
             subject=deadline,
             case=deadline.case,
-            changes={"owner": [before, getattr(owner, "pk", None)]},
+            changes=changes,
         )
         moved.append(deadline)
     return moved
+
+
+@transaction.atomic
+def deadline_watch(*, subject: models.Model, kind: str | None, people, by=None) -> list[Deadline]:
+    """People who wait on the step (not its owner) hear its reminders and breach alerts and see
+    it among their deadlines, on the open deadlines of `subject` (of `kind`; None: every kind).
+    Returns the deadlines that gained a watcher. A reminder or alert already sent is not sent
+    again to someone added after it."""
+    people = _people(people)
+    added_to = []
+    if not people:
+        return added_to
+    for deadline in open_deadlines(subject, kind).select_for_update().order_by("pk"):
+        before = set(deadline.watchers.values_list("pk", flat=True))
+        new = [p for p in people if p.pk not in before]
+        if not new:
+            continue
+        deadline.watchers.add(*new)
+        audit_record(
+            actor=by,
+            action="deadline.watch",
+            subject=deadline,
+            case=deadline.case,
+            changes={"watchers": [sorted(before), sorted(before | {p.pk for p in new})]},
+        )
+        added_to.append(deadline)
+    return added_to
 
 
 @transaction.atomic

@@ -40,19 +40,38 @@ CHILD_FIRST = "Zebediah"
 CHILD_LAST = "Quillfeather"
 
 
-def start_deadline(kind, anchor_at, *, case, owner=None, team=None, by=None) -> Deadline:
-    """Start a clock the way a transition does, on `case`, owned by `owner` in `team` (default:
-    the case's team)."""
+def start_deadline(
+    kind, anchor_at, *, case, owner=None, team=None, by=None, watchers=(), subject=None
+) -> Deadline:
+    """Start a clock the way a transition does, on `subject` (default: `case`), owned by `owner`
+    in `team` (default: the case's team), with `watchers` waiting on it."""
     from deadlines.services import deadline_start
 
     return deadline_start(
         kind=kind,
-        subject=case,
+        subject=subject if subject is not None else case,
         anchor_at=anchor_at,
         case=case,
         owner=owner,
         owner_team=team if team is not None else case.current_team,
         by=by,
+        watchers=watchers,
+    )
+
+
+def make_transfer(org, *, urgent=False, section_47=False):
+    """A step-up of the `org` case from Early Help to the owner's team: a subject with its own
+    page (/transfers/<pk>/) and an urgency."""
+    from transfers.models import Transfer, TransferKind
+
+    return Transfer.objects.create(
+        kind=TransferKind.STEP_UP,
+        case=org.case,
+        from_team=org.other,
+        to_team=org.team,
+        requested_by=org.other_owner,
+        urgent=urgent,
+        section_47=section_47,
     )
 
 

@@ -25,8 +25,10 @@ from deadlines.rules import DEFAULT_RULES, Kind
 from deadlines.services import (
     deadline_cancel,
     deadline_meet,
+    deadline_reassign,
     deadline_reschedule,
     deadline_start,
+    deadline_watch,
     policy_for,
     policy_update,
 )
@@ -275,6 +277,127 @@ def test_cancel_leaves_other_subjects_alone(org, joint_visit):
         other = start_deadline(Kind.JOINT_VISIT, ANCHOR, case=org.other_case)
         deadline_cancel(subject=org.case, reason="Withdrawn")
     assert Deadline.objects.get(pk=other.pk).status == DeadlineStatus.OPEN
+
+
+# --- watchers and reassigning ------------------------------------------------------------------
+
+
+def test_start_records_the_watchers_once_each_and_audits_them(org):
+    with time_machine.travel(ANCHOR, tick=False):
+        deadline = start_deadline(
+            Kind.JOINT_VISIT,
+            ANCHOR,
+            case=org.case,
+            owner=org.owner,
+            watchers=[org.other_owner, None, org.other_manager, org.other_owner],
+        )
+    assert set(deadline.watchers.all()) == {org.other_owner, org.other_manager}
+    event = audit_events(deadline, "deadline.start").get()
+    assert event.changes["watchers"] == [[], sorted([org.other_owner.pk, org.other_manager.pk])]
+
+
+def test_start_without_watchers_has_none(org, joint_visit):
+    assert not joint_visit.watchers.exists()
+    assert "watchers" not in audit_events(joint_visit, "deadline.start").get().changes
+
+
+def test_watch_adds_people_to_the_open_deadlines_of_the_kind_and_audits(org, joint_visit):
+    with time_machine.travel(ANCHOR, tick=False):
+        discussion = start_deadline(Kind.TEN_DAY_DISCUSSION, ANCHOR, case=org.case)
+        done = start_deadline(Kind.JOINT_VISIT, ANCHOR, case=org.case)
+    deadline_meet(subject=org.case, kind=Kind.JOINT_VISIT, at=ANCHOR)  # meets both visits
+    with time_machine.travel(ANCHOR, tick=False):
+        again = start_deadline(Kind.JOINT_VISIT, ANCHOR, case=org.case, owner=org.owner)
+
+    watched = deadline_watch(
+        subject=org.case, kind=Kind.JOINT_VISIT, people=[org.other_owner], by=org.manager
+    )
+
+    assert [d.pk for d in watched] == [again.pk]
+    assert list(again.watchers.all()) == [org.other_owner]
+    assert not Deadline.objects.get(pk=done.pk).watchers.exists()  # met: nobody waits on it
+    assert not discussion.watchers.exists()  # another kind
+    event = audit_events(again, "deadline.watch").get()
+    assert event.actor == org.manager
+    assert event.changes == {"watchers": [[], [org.other_owner.pk]]}
+
+
+def test_watch_twice_adds_nobody_and_writes_no_audit(org, joint_visit):
+    deadline_watch(subject=org.case, kind=Kind.JOINT_VISIT, people=[org.other_owner])
+    again = deadline_watch(subject=org.case, kind=Kind.JOINT_VISIT, people=[org.other_owner, None])
+    assert again == []
+    assert audit_events(joint_visit, "deadline.watch").count() == 1
+    assert list(joint_visit.watchers.all()) == [org.other_owner]
+
+
+def test_watch_keeps_the_watchers_already_there(org, joint_visit):
+    deadline_watch(subject=org.case, kind=Kind.JOINT_VISIT, people=[org.other_owner])
+    deadline_watch(subject=org.case, kind=Kind.JOINT_VISIT, people=[org.other_manager])
+    assert set(joint_visit.watchers.all()) == {org.other_owner, org.other_manager}
+    last = audit_events(joint_visit, "deadline.watch").order_by("pk").last()
+    assert last.changes == {
+        "watchers": [[org.other_owner.pk], sorted([org.other_owner.pk, org.other_manager.pk])]
+    }
+
+
+def test_reassign_moves_the_owner_and_keeps_the_team_by_default(org, joint_visit):
+    moved = deadline_reassign(
+        subject=org.case, kind=Kind.JOINT_VISIT, owner=org.colleague, by=org.manager
+    )
+    row = Deadline.objects.get(pk=joint_visit.pk)
+    assert [d.pk for d in moved] == [row.pk]
+    assert (row.owner, row.owner_team) == (org.colleague, org.team)
+    event = audit_events(row, "deadline.reassign").get()
+    assert event.changes == {"owner": [org.owner.pk, org.colleague.pk]}
+    assert event.actor == org.manager
+
+
+def test_reassign_to_another_team_moves_the_team_too_and_audits_both(org, joint_visit):
+    deadline_reassign(
+        subject=org.case,
+        kind=Kind.JOINT_VISIT,
+        owner=org.other_manager,
+        owner_team=org.other,
+        by=org.manager,
+    )
+    row = Deadline.objects.get(pk=joint_visit.pk)
+    assert (row.owner, row.owner_team) == (org.other_manager, org.other)
+    assert audit_events(row, "deadline.reassign").get().changes == {
+        "owner": [org.owner.pk, org.other_manager.pk],
+        "owner_team": [org.team.pk, org.other.pk],
+    }
+
+
+def test_reassign_of_the_team_alone_keeps_the_owner(org, joint_visit):
+    moved = deadline_reassign(
+        subject=org.case, kind=Kind.JOINT_VISIT, owner=org.owner, owner_team=org.sibling
+    )
+    row = Deadline.objects.get(pk=joint_visit.pk)
+    assert [d.pk for d in moved] == [row.pk]
+    assert (row.owner, row.owner_team) == (org.owner, org.sibling)
+    assert audit_events(row, "deadline.reassign").get().changes == {
+        "owner_team": [org.team.pk, org.sibling.pk]
+    }
+
+
+def test_reassign_to_the_same_owner_and_team_changes_nothing(org, joint_visit):
+    moved = deadline_reassign(
+        subject=org.case, kind=Kind.JOINT_VISIT, owner=org.owner, owner_team=org.team
+    )
+    assert moved == []
+    assert not audit_events(joint_visit, "deadline.reassign").exists()
+
+
+def test_the_breach_alert_after_a_team_move_goes_to_the_new_teams_manager(org, joint_visit):
+    deadline_reassign(
+        subject=org.case, kind=Kind.JOINT_VISIT, owner=org.other_owner, owner_team=org.other
+    )
+    with time_machine.travel(DUE, tick=False):
+        sweep()
+    breach = OutboxEmail.objects.filter(kind=EmailKind.BREACH)
+    assert sorted(breach.values_list("to_email", flat=True)) == sorted(
+        [org.other_owner.email, org.other_manager.email]
+    )
 
 
 # --- rescheduling -------------------------------------------------------------------------------

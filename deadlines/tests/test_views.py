@@ -130,6 +130,20 @@ def test_the_other_teams_manager_sees_only_their_own_team(client, board):
     assert references(panel(response, "due_soon")) == {"CT-OTHER-SOON"}
 
 
+def test_an_early_help_worker_sees_the_joint_visit_they_go_on(client, board):
+    # The visit is the social worker's, in North CIN; the Early Help worker goes with them.
+    visit = deadline("CT-JOINT", board.team, owner=board.owner, due=NOW + 5 * timedelta(hours=1))
+    visit.watchers.add(board.other_owner)
+    client.force_login(board.other_owner)
+    response = client.get("/")
+
+    soon = panel(response, "due_soon")
+    assert references(soon) == {"CT-JOINT", "CT-OTHER-SOON"}
+    assert "You are waiting on this" in soon
+    assert references(panel(response, "overdue")) == {"CT-OTHER-LATE"}
+    assert "You are waiting on this" not in panel(response, "overdue")
+
+
 def home_queries(client, user) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200

@@ -1,0 +1,89 @@
+"""Reading deadlines: the ones a person owns, manages or waits on."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from cases.tests.factories import CaseFactory
+from deadlines.selectors import deadlines_for_user, due_soon, overdue, team_deadlines
+from deadlines.services import deadline_watch
+
+from .factories import DeadlineFactory, london
+
+pytestmark = pytest.mark.django_db
+
+NOW = london(2026, 11, 25, 12, 0)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def visit(org):
+    """A joint visit the social worker owns in North CIN; the Early Help worker goes on it."""
+    deadline = DeadlineFactory(
+        case=org.case, owner=org.owner, owner_team=org.team, due_at=NOW + 3 * HOUR
+    )
+    deadline.watchers.add(org.other_owner)
+    return deadline
+
+
+def test_a_watched_deadline_is_among_the_watchers_deadlines_and_says_so(org, visit):
+    own = DeadlineFactory(case=org.other_case, owner=org.other_owner, owner_team=org.other)
+    elsewhere = DeadlineFactory(case=org.case, owner=org.colleague, owner_team=org.team)
+
+    rows = {d.pk: d for d in deadlines_for_user(org.other_owner)}
+
+    assert set(rows) == {visit.pk, own.pk}
+    assert elsewhere.pk not in rows
+    assert rows[visit.pk].is_watched
+    assert not rows[own.pk].is_watched
+
+
+def test_a_deadline_with_several_watchers_appears_once(org, visit):
+    visit.watchers.add(org.owner, org.colleague, org.manager)
+    for person in (org.owner, org.manager, org.other_owner):
+        pks = list(deadlines_for_user(person).values_list("pk", flat=True))
+        assert pks == [visit.pk], person
+
+
+def test_the_owner_does_not_see_their_own_deadline_as_watched(org, visit):
+    assert not deadlines_for_user(org.owner).get(pk=visit.pk).is_watched
+
+
+def test_watched_deadlines_are_in_the_due_soon_and_overdue_panels(org, visit):
+    late = DeadlineFactory(case=org.case, owner=org.owner, owner_team=org.team, due_at=NOW - HOUR)
+    deadline_watch(subject=org.case, kind=late.kind, people=[org.other_owner])
+    assert [d.pk for d in due_soon(org.other_owner)] == [visit.pk]
+    assert [d.pk for d in overdue(org.other_owner)] == [late.pk]
+    # Someone neither owning, managing nor watching them sees neither.
+    assert not due_soon(org.colleague).exists()
+    assert not overdue(org.colleague).exists()
+
+
+def test_the_deadlines_page_lists_a_watched_deadline_in_another_team_on_a_visible_case(org):
+    # The case is in the Early Help team (visible to its worker); the clock is North CIN's.
+    deadline = DeadlineFactory(
+        case=org.other_case, owner=org.owner, owner_team=org.team, due_at=NOW + HOUR
+    )
+    assert deadline.pk not in team_deadlines(user=org.other_owner).values_list("pk", flat=True)
+
+    deadline.watchers.add(org.other_owner)
+
+    rows = list(team_deadlines(user=org.other_owner))
+    assert [d.pk for d in rows] == [deadline.pk]
+    assert rows[0].is_watched
+    # Filtering by a team keeps to that team's deadlines.
+    assert not team_deadlines(user=org.other_owner, team_id=org.other.pk).exists()
+
+
+def test_the_deadlines_page_hides_a_watched_deadline_whose_case_is_out_of_sight(org):
+    hidden_case = CaseFactory(current_team=org.team)
+    deadline = DeadlineFactory(case=hidden_case, owner=org.owner, owner_team=org.team)
+    deadline.watchers.add(org.other_owner)
+    assert not team_deadlines(user=org.other_owner).exists()
