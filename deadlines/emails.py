@@ -15,6 +15,7 @@ from people.roles import Role
 
 from .calendar import LONDON
 from .models import Deadline, EmailKind, OutboxEmail, Recipients
+from .rules import Kind
 
 
 def london(at: datetime) -> str:
@@ -48,6 +49,19 @@ def deadline_recipients(deadline: Deadline, which: str) -> list[User]:
     return list(unique.values())
 
 
+def watcher_recipients(deadline: Deadline, already: list[User]) -> list[User]:
+    """The deadline's watchers an email can reach, leaving out its owner and anyone in
+    `already` (nobody hears the same thing twice, once as owner or manager, once as watcher)."""
+    skip = {person.pk for person in already}
+    if deadline.owner_id:
+        skip.add(deadline.owner_id)
+    return [
+        person
+        for person in deadline.watchers.filter(is_active=True).exclude(email="").order_by("pk")
+        if person.pk not in skip
+    ]
+
+
 def escalation_recipients(deadline: Deadline) -> list[User]:
     """One level above the team manager of the deadline's owner."""
     return service_managers_over(deadline.owner_team)
@@ -78,19 +92,108 @@ HEADINGS = {
     EmailKind.ESCALATION: "Escalation: {label} still not done, due {when}",
 }
 
+# What the owner has to do, one line per kind, in the words the people doing it use.
+_STEP_UP_DISCUSSION = (
+    "Hold the step-up discussion with Early Help and record Social Care's decision."
+)
+_EH_REVIEW = "Review the escalation discussion and send it to the team manager."
+_EH_DECISION = (
+    "Decide whether the step-up goes to Social Care, and record your decision and the reasons."
+)
+_STEP_UP_ALLOCATION = "Allocate a social worker to the case and record the allocation."
+WHAT_TO_DO = {
+    Kind.STEP_UP_URGENT: _STEP_UP_DISCUSSION,
+    Kind.STEP_UP_STANDARD: _STEP_UP_DISCUSSION,
+    Kind.JOINT_VISIT: "Visit the family with the Early Help worker and record the joint visit.",
+    Kind.TEN_DAY_DISCUSSION: (
+        "Hold the 10-day discussion with the Early Help worker and supervisor, and record it."
+    ),
+    Kind.CLA_TEAM_ALLOCATION: (
+        "Allocate the case to a children looked after team and tell both team managers."
+    ),
+    Kind.CLA_SW_ALLOCATION: "Allocate a social worker in the receiving team to the case.",
+    Kind.TRANSFER_IN_CONFERENCE: (
+        "Hold the transfer-in child protection conference and record its outcome."
+    ),
+    Kind.PRE_CONFERENCE_REPORT: (
+        "Send the updated conference report, shared with the family, to the independent chair "
+        "and the team manager."
+    ),
+    Kind.HOLDING_SW_CONTACT: (
+        "Contact the conference administrators to finalise the conference arrangements."
+    ),
+    Kind.EH_REVIEW: _EH_REVIEW,
+    Kind.EH_REVIEW_URGENT: _EH_REVIEW,
+    Kind.EH_DECISION: _EH_DECISION,
+    Kind.EH_DECISION_URGENT: _EH_DECISION,
+    Kind.STEP_UP_ALLOCATION: _STEP_UP_ALLOCATION,
+    Kind.STEP_UP_ALLOCATION_URGENT: _STEP_UP_ALLOCATION,
+    Kind.TRANSFER_DECISION: "Accept or decline the transfer into your team and record why.",
+    Kind.CLA_TRANSFER_DISCUSSION: (
+        "Hold the transfer discussion with the other team manager before the first Looked "
+        "After review, and record it."
+    ),
+    Kind.ADULT_SERVICES_TRANSITION: (
+        "Start planning the move to adult services with the young person and adult social care."
+    ),
+}
 
-def deadline_email(deadline: Deadline, kind: str, recipient: User) -> OutboxEmail:
-    """An unsaved outbox row for a reminder, breach alert or escalation about `deadline`."""
+
+def what_to_do(kind: str) -> str:
+    return WHAT_TO_DO.get(kind, "Open it and do the step it is waiting for.")
+
+
+def subject_link(deadline: Deadline) -> tuple[str, str]:
+    """Where the action is, and what the link says: the deadline's subject (for a transfer, the
+    request page); failing that, the case page; failing that, the deadlines page."""
+    reference = deadline.case.reference if deadline.case else ""
+    subject = deadline.subject
+    if subject is not None and hasattr(subject, "get_absolute_url"):
+        if deadline.case is not None and subject == deadline.case:
+            return subject.get_absolute_url(), f"Open case {reference}"
+        name = subject._meta.verbose_name
+        suffix = f" for case {reference}" if reference else ""
+        return subject.get_absolute_url(), f"Open the {name}{suffix}"
+    if deadline.case is not None:
+        return deadline.case.get_absolute_url(), f"Open case {reference}"
+    return "/deadlines/", "Open your deadlines"
+
+
+def watcher_line(deadline: Deadline) -> str:
+    """What a watcher is told instead of what to do: why they hear of it, and who owns it (a
+    member of staff and their team, never anything about the child)."""
+    owner = (deadline.owner.get_full_name() or deadline.owner.username) if deadline.owner else ""
+    team = deadline.owner_team.name if deadline.owner_team else ""
+    if owner:
+        owned = f"{owner} ({team}) owns it." if team else f"{owner} owns it."
+    else:
+        owned = f"The {team} team manager owns it." if team else "Nobody owns it yet."
+    return f"You are getting this because you are waiting on it. {owned}"
+
+
+def deadline_email(
+    deadline: Deadline, kind: str, recipient: User, *, as_watcher: bool = False
+) -> OutboxEmail:
+    """An unsaved outbox row for a reminder, breach alert or escalation about `deadline`.
+
+    It says what to do and links to where it is done. `as_watcher`: the recipient is not
+    answerable for it but waiting on it, and the email says so and who owns it."""
     reference = deadline.case.reference if deadline.case else f"deadline {deadline.pk}"
     label = deadline.get_kind_display()
-    link = absolute_url(deadline.case.get_absolute_url() if deadline.case else "/deadlines/")
-    heading = HEADINGS[kind].format(label=label.lower(), when=london(deadline.due_at))
+    path, link_text = subject_link(deadline)
+    # As the transfer notices do: an urgent or section 47 request is headlined as urgent.
+    prefix = "URGENT " if getattr(deadline.subject, "is_priority", False) else ""
+    heading = prefix + HEADINGS[kind].format(label=label.lower(), when=london(deadline.due_at))
     context = {
         "heading": heading,
         "reference": reference,
         "label": label,
         "due": london(deadline.due_at),
-        "link": link,
+        "link": absolute_url(path),
+        "link_text": link_text,
+        # A watcher is told why they hear of it instead: the step is not theirs to do.
+        "what_to_do": "" if as_watcher else what_to_do(deadline.kind),
+        "watcher_line": watcher_line(deadline) if as_watcher else "",
         "kind": kind,
         "team": deadline.owner_team.name if deadline.owner_team else "",
     }
@@ -100,7 +203,7 @@ def deadline_email(deadline: Deadline, kind: str, recipient: User) -> OutboxEmai
         deadline=deadline,
         recipient=recipient,
         to_email=recipient.email,
-        subject=f"[{reference}] {heading}"[:200],
+        subject=f"{prefix}[{reference}] {heading.removeprefix(prefix)}"[:200],
         body_text=render_to_string("emails/deadline.txt", context),
         body_html=render_to_string("emails/deadline.html", context),
     )

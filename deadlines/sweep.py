@@ -27,6 +27,7 @@ from .emails import (
     london,
     notice_email,
     outbox_enqueue,
+    watcher_recipients,
 )
 from .models import (
     Deadline,
@@ -64,14 +65,25 @@ def _each(rows, handle, what: str) -> int:
     return done
 
 
+def _queue_deadline_emails(deadline: Deadline, kind: str, which: str) -> int:
+    """Queue a reminder or breach alert: to the owner and/or manager the policy names, then to
+    the watchers not already told. Returns how many were queued for the first time."""
+    answerable = deadline_recipients(deadline, which)
+    queued = 0
+    for person in answerable:
+        queued += outbox_enqueue(deadline_email(deadline, kind, person))[1]
+    for person in watcher_recipients(deadline, answerable):
+        queued += outbox_enqueue(deadline_email(deadline, kind, person, as_watcher=True))[1]
+    return queued
+
+
 def send_reminders(now: datetime) -> int:
     def remind(deadline: Deadline) -> int:
         sent = 0
         # Past due already (the engine was down): the breach alert says it; no reminder.
         if deadline.due_at > now:
-            policy = policy_for(deadline.kind)
-            for person in deadline_recipients(deadline, policy.remind):
-                sent += outbox_enqueue(deadline_email(deadline, EmailKind.REMINDER, person))[1]
+            which = policy_for(deadline.kind).remind
+            sent += _queue_deadline_emails(deadline, EmailKind.REMINDER, which)
         Deadline.objects.filter(pk=deadline.pk).update(reminded_at=now)
         return sent
 
@@ -95,8 +107,7 @@ def record_breaches(now: datetime) -> int:
             at=now,
             escalate_at=now + timedelta(hours=policy.escalate_after_hours),
         )
-        for person in deadline_recipients(deadline, policy.alert_on_breach):
-            outbox_enqueue(deadline_email(deadline, EmailKind.BREACH, person))
+        _queue_deadline_emails(deadline, EmailKind.BREACH, policy.alert_on_breach)
         return 1
 
     with transaction.atomic():

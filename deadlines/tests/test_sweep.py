@@ -19,7 +19,7 @@ from deadlines.models import (
     SweepRun,
 )
 from deadlines.rules import Kind
-from deadlines.services import deadline_meet, policy_for, policy_update
+from deadlines.services import deadline_meet, deadline_watch, policy_for, policy_update
 from deadlines.sweep import SWEEP_NAME, sweep
 from people.models import Service
 from people.roles import Role
@@ -399,3 +399,73 @@ def test_each_sweep_updates_its_heartbeat(org):
     assert (run.last_started_at, run.last_finished_at) == (later, later)
     assert run.last_counts["reminders"] == 0
     assert SweepRun.objects.count() == 1
+
+
+# --- watchers -----------------------------------------------------------------------------------
+
+
+def watcher_emails(kind):
+    return emails(kind).filter(body_text__contains="because you are waiting on it")
+
+
+def test_watchers_get_the_reminder_and_the_breach_alert_once(org):
+    """The Early Help worker goes on the joint visit: they hear of it as the owner does."""
+    start(org, watchers=[org.other_owner])
+    for at in [REMIND, REMIND, DUE, DUE, DUE + timedelta(hours=24), DUE + timedelta(hours=30)]:
+        run_sweep(at)
+
+    to_watcher = sorted(
+        OutboxEmail.objects.filter(to_email=org.other_owner.email).values_list("kind", flat=True)
+    )
+    # Reminders and breach alerts, not escalations: those go one level above the owner's team.
+    assert to_watcher == [EmailKind.BREACH, EmailKind.REMINDER]
+    assert watcher_emails(EmailKind.REMINDER).get().to_email == org.other_owner.email
+    assert watcher_emails(EmailKind.BREACH).get().to_email == org.other_owner.email
+    assert sorted(m.to[0] for m in mail.outbox).count(org.other_owner.email) == 2
+    # Everyone else still heard once each: owner reminder; owner and manager breach; escalation.
+    assert len(mail.outbox) == 6
+    assert len({(m.subject, m.to[0]) for m in mail.outbox}) == 6
+
+
+def test_a_watcher_added_later_hears_what_is_still_to_come(org):
+    start(org)
+    run_sweep(REMIND)
+    deadline_watch(subject=org.case, kind=Kind.JOINT_VISIT, people=[org.other_owner])
+    run_sweep(REMIND + timedelta(minutes=1))
+    assert not OutboxEmail.objects.filter(to_email=org.other_owner.email).exists()
+    run_sweep(DUE)
+    assert [e.kind for e in OutboxEmail.objects.filter(to_email=org.other_owner.email)] == [
+        EmailKind.BREACH
+    ]
+
+
+def test_an_owner_or_manager_who_also_watches_hears_once_as_themselves(org):
+    start(org, watchers=[org.owner, org.manager, org.other_owner])
+    run_sweep(REMIND)
+    run_sweep(DUE)
+    # The policy reminds the owner only; the manager hears as a watcher, the owner never does.
+    assert sorted(emails(EmailKind.REMINDER).values_list("to_email", flat=True)) == sorted(
+        [org.owner.email, org.manager.email, org.other_owner.email]
+    )
+    assert sorted(watcher_emails(EmailKind.REMINDER).values_list("to_email", flat=True)) == (
+        sorted([org.manager.email, org.other_owner.email])
+    )
+    # The breach alert goes to the owner and manager as such, and once each.
+    assert sorted(emails(EmailKind.BREACH).values_list("to_email", flat=True)) == sorted(
+        [org.owner.email, org.manager.email, org.other_owner.email]
+    )
+    assert [e.to_email for e in watcher_emails(EmailKind.BREACH)] == [org.other_owner.email]
+    assert len(mail.outbox) == 6
+
+
+@pytest.mark.parametrize("change", [{"is_active": False}, {"email": ""}])
+def test_a_watcher_who_cannot_be_reached_is_skipped(org, change):
+    start(org, watchers=[org.other_owner])
+    for name, value in change.items():
+        setattr(org.other_owner, name, value)
+    org.other_owner.save()
+    run_sweep(REMIND)
+    run_sweep(DUE)
+    assert not watcher_emails(EmailKind.REMINDER).exists()
+    assert not watcher_emails(EmailKind.BREACH).exists()
+    assert sent_to(mail.outbox) == sorted([org.owner.email, org.owner.email, org.manager.email])
