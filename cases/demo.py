@@ -14,8 +14,14 @@ from audit.services import audit_record
 from people.models import Service, Team, TeamMembership, User
 from people.roles import Role
 
-from .choices import CareProceedings, LegalStatus, PlanType
+from .choices import AllocationState, CareProceedings, Involvement, LegalStatus, PlanType
 from .models import Allocation, Case
+from .services import (
+    case_allocate,
+    case_close_to_social_care,
+    case_hold_by_team_leader,
+    involvement_for_team,
+)
 
 DEMO_PASSWORD = "casetransfer-demo"  # documented in README; demo data only
 DEMO_PREFIX = "DM"
@@ -89,6 +95,18 @@ TEAMS = [
     ),
     TeamSpec(
         "Children in Need South",
+        Service.CHILDREN_IN_NEED,
+        "South",
+        0,
+        17,
+        (CIN, CP),
+        "cintm.south",
+        (("sw.cin.south", Role.SOCIAL_WORKER),),
+    ),
+    # The same team manager runs both South teams, so the 12-week rule has to know which team
+    # closed a case, not only who.
+    TeamSpec(
+        "Children in Need South Coast",
         Service.CHILDREN_IN_NEED,
         "South",
         0,
@@ -378,7 +396,8 @@ def seed_cases(*, target: int, teams: dict[str, Team], today: date | None = None
         CIC: [teams["Children in Care"]],
         PlanType.NONE: [teams["Youth & Family Services"], teams["Children's Centre North"]],
     }
-    closing_tm = teams["Children in Need North"].manager
+    closing_team = teams["Children in Need North"]
+    closing_tm = closing_team.manager
     plans, weights = zip(*PLAN_WEIGHTS, strict=True)
     now = timezone.now()
     created = 0
@@ -432,10 +451,15 @@ def seed_cases(*, target: int, teams: dict[str, Team], today: date | None = None
                     has_disability=disabled,
                     current_team=team,
                     allocated_worker=worker,
+                    involvement=involvement_for_team(team),
+                    allocation=(
+                        AllocationState.ALLOCATED if worker else AllocationState.UNALLOCATED
+                    ),
                     last_closed_to_social_care_on=(
                         today - timedelta(days=rng.randint(7, 80)) if closed_recently else None
                     ),
                     last_closed_to_social_care_by=closing_tm if closed_recently else None,
+                    last_closed_to_social_care_team=closing_team if closed_recently else None,
                     latest_assessment_on=today - timedelta(days=rng.randint(5, 400)),
                     safety_plan_in_force=plan in (CP,) or rng.random() < 0.1,
                 )
@@ -462,9 +486,57 @@ def seed_cases(*, target: int, teams: dict[str, Team], today: date | None = None
     return created
 
 
+def _demo_case(team: Team, **filters) -> Case | None:
+    return (
+        Case.objects.filter(reference__startswith=DEMO_PREFIX, current_team=team, **filters)
+        .order_by("reference")
+        .first()
+    )
+
+
+@transaction.atomic
+def seed_case_states(*, teams: dict[str, Team], today: date | None = None) -> int:
+    """Move a few demo cases through the services, so every involvement and allocation state
+    shows: a case closed to Social Care three weeks ago by a team manager who runs two teams,
+    and a child in need held by the team leader. Idempotent. Returns how many cases moved."""
+    today = today or timezone.localdate()
+    moved = 0
+    coast = teams["Children in Need South Coast"]
+    if not Case.objects.filter(last_closed_to_social_care_team=coast).exists():
+        south = teams["Children in Need South"]
+        case = _demo_case(south, plan_type=CIN, involvement=Involvement.SOCIAL_CARE)
+        worker = User.objects.filter(username="sw.cin.south").first()
+        if case is not None and worker is not None:
+            case_allocate(case=case, team=coast, worker=worker, by=coast.manager, reason="Demo")
+            case_close_to_social_care(
+                case=case,
+                by=coast.manager,
+                reason="Child in need plan ended: needs met, family engaging with school.",
+                closed_on=today - timedelta(days=21),
+            )
+            moved += 1
+    north = teams["Children in Need North"]
+    if not Case.objects.filter(allocation=AllocationState.HELD_BY_TEAM_LEADER).exists():
+        case = _demo_case(north, plan_type=CIN, involvement=Involvement.SOCIAL_CARE)
+        if case is not None:
+            if case.allocated_worker_id is not None:
+                case_allocate(
+                    case=case, team=north, worker=None, by=north.manager, reason="Worker left"
+                )
+            case_hold_by_team_leader(
+                case=case,
+                by=north.manager,
+                reason="No social worker has capacity this month; weekly visits by the team "
+                "leader until allocation.",
+            )
+            moved += 1
+    return moved
+
+
 def seed_demo(*, cases: int = 200) -> dict[str, int]:
     teams = seed_people()
     created = seed_cases(target=cases, teams=teams)
+    seed_case_states(teams=teams)
     if created:
         # One record of the load itself; individual demo cases are not audited one by one.
         any_team = next(iter(teams.values()))
