@@ -1,6 +1,11 @@
 """Demo step-ups in every state, made through the real services so their audit trail, deadlines
-and emails are what a real one would have. Idempotent: only runs when there are none."""
+and emails are what a real one would have. Idempotent: only runs when there are none.
 
+Besides one of each state: a Graft step-up (the Graft TM in the supervisor's place), one the
+supervisor started for the worker who holds the case, one duty reassigned to Assessment at
+pick-up, one under the 12-week rule, and a refusal Early Help accepted."""
+
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -11,25 +16,41 @@ from deadlines.models import Deadline, DeadlineStatus
 from people.models import Team, User
 
 from . import services
-from .models import Transfer, TransferKind
+from .models import SocialCareOutcome, Transfer, TransferKind
 from .models import TransferStatus as S
 
-# (final status, urgent, section 47, closed to Social Care within 12 weeks)
+
+@dataclass(frozen=True)
+class Plan:
+    final: str
+    urgent: bool = False
+    section_47: bool = False
+    closed_recently: bool = False
+    graft: bool = False
+    started_by_supervisor: bool = False
+    reassign: bool = False
+    refusal_accepted: bool = False
+
+
 PLAN = [
-    (S.ESCALATION_DISCUSSION, False, False, False),
-    (S.AWAITING_EH_DECISION, True, False, False),
-    (S.EH_NOT_AGREED, False, False, False),
-    (S.READY_TO_SEND, False, False, False),
-    (S.WITH_DUTY, True, True, False),
-    (S.WITH_DUTY, True, False, False),
-    (S.WITH_DUTY, False, False, False),
-    (S.WITH_DUTY, False, False, True),
-    (S.PICKED_UP, False, False, False),
-    (S.NOT_AGREED, False, False, False),
-    (S.AWAITING_ALLOCATION, True, False, False),
-    (S.ALLOCATED, False, False, False),
-    (S.COMPLETED, False, False, False),
-    (S.WITHDRAWN, False, False, False),
+    Plan(S.ESCALATION_DISCUSSION),
+    Plan(S.ESCALATION_DISCUSSION, started_by_supervisor=True),
+    Plan(S.AWAITING_EH_DECISION, urgent=True),
+    Plan(S.EH_NOT_AGREED),
+    Plan(S.READY_TO_SEND),
+    Plan(S.WITH_DUTY, urgent=True, section_47=True),
+    Plan(S.WITH_DUTY, urgent=True),
+    Plan(S.WITH_DUTY),
+    Plan(S.WITH_DUTY, closed_recently=True),
+    Plan(S.WITH_DUTY, graft=True),
+    Plan(S.PICKED_UP),
+    Plan(S.PICKED_UP, reassign=True),
+    Plan(S.NOT_AGREED),
+    Plan(S.NOT_AGREED, refusal_accepted=True),
+    Plan(S.AWAITING_ALLOCATION, urgent=True),
+    Plan(S.ALLOCATED),
+    Plan(S.COMPLETED),
+    Plan(S.WITHDRAWN),
 ]
 
 
@@ -37,102 +58,138 @@ def _user(username: str) -> User:
     return User.objects.get(username=username)
 
 
+def _cases(team: Team, count: int) -> list[Case]:
+    """Demo cases in `team` with no transfer yet and no recent closure."""
+    return list(
+        Case.objects.filter(current_team=team, reference__startswith="DM", transfers=None)
+        .exclude(last_closed_to_social_care_on__isnull=False)
+        .order_by("reference")[:count]
+    )
+
+
 @transaction.atomic
 def seed_step_ups() -> int:
     if Transfer.objects.filter(kind=TransferKind.STEP_UP).exists():
         return 0
-    eh = Team.objects.get(name="Early Help North")
-    ffp, supervisor, eh_tm = _user("ffp.north"), _user("ehsup.north"), _user("ehtm.north")
-    duty_atm, closing_tm = _user("dutyatm"), _user("cintm.north")
-    candidates = list(
-        Case.objects.filter(current_team=eh, reference__startswith="DM")
-        .exclude(last_closed_to_social_care_on__isnull=False)
-        .order_by("reference")[: len(PLAN)]
-    )
+    eh, graft = Team.objects.get(name="Early Help North"), Team.objects.get(name="Graft")
+    eh_cases = iter(_cases(eh, sum(not p.graft for p in PLAN)))
+    graft_cases = iter(_cases(graft, sum(p.graft for p in PLAN)))
     now = timezone.now()
     made = 0
-    for (final, urgent, s47, closed_recently), case in zip(PLAN, candidates, strict=False):
-        if closed_recently:
-            Case.objects.filter(pk=case.pk).update(
-                last_closed_to_social_care_on=timezone.localdate() - timedelta(days=30),
-                last_closed_to_social_care_by=closing_tm,
-            )
-            case.refresh_from_db()
-        t = services.step_up_start(
-            case=case,
-            by=ffp,
-            supervisor=supervisor,
-            concerns="Escalating neglect concerns; school reports missed meals and injuries.",
-            work_tried="Parenting programme, TAF meetings, school nurse involvement.",
-            why_now="A new injury and no engagement with the plan for four weeks.",
-            urgent=urgent,
-            section_47=s47,
-        )
+    for plan in PLAN:
+        case = next(graft_cases if plan.graft else eh_cases, None)
+        if case is None:
+            continue
+        _walk(plan, case)
         made += 1
-        if final == S.ESCALATION_DISCUSSION:
-            continue
-        if final == S.WITHDRAWN:
-            services.transfer_withdraw(transfer=t, by=ffp, reason="Family moved out of the area")
-            continue
-        t = services.step_up_submit(
-            transfer=t, by=supervisor, supervisor_notes="Agree to escalate."
-        )
-        if final == S.AWAITING_EH_DECISION:
-            continue
-        agreed = final != S.EH_NOT_AGREED
-        t = services.step_up_eh_decide(
-            transfer=t,
-            by=eh_tm,
-            agreed=agreed,
-            outcome="Discussed with the supervisor.",
-            actions="Send the step-up form to duty." if agreed else "Continue the EH plan.",
-            advice="" if agreed else "Hold a TAF meeting within two weeks; review then.",
-        )
-        if final in (S.EH_NOT_AGREED, S.READY_TO_SEND):
-            continue
-        t = services.step_up_send(
-            transfer=t,
-            by=supervisor,
-            request_summary="Neglect concerns escalating.",
-            current_risks="Injury; missed school; safety plan in place.",
-            family_informed=True,
-            urgent=urgent,
-            section_47=s47,
-        )
-        if final == S.WITH_DUTY:
-            continue
-        manager = t.assigned_to or duty_atm
-        t = services.step_up_pick_up(transfer=t, by=manager)
-        if final == S.PICKED_UP:
-            continue
-        t = services.step_up_decide(
-            transfer=t,
-            by=manager,
-            agreed=final != S.NOT_AGREED,
-            discussion_held_at=timezone.now(),
-            note="Discussed with the EH supervisor.",
-            contact_reference=f"EHM-C{case.pk}",
-            referral_reference=f"LCS-R{case.pk}",
-        )
-        if final in (S.NOT_AGREED, S.AWAITING_ALLOCATION):
-            continue
-        t = services.step_up_allocate(transfer=t, by=t.to_team.manager, worker=_user("sw.duty"))
-        if final == S.COMPLETED:
-            today = timezone.localdate()
-            services.step_up_record_joint_visit(
-                transfer=t, by=_user("sw.duty"), visited_on=today, eh_worker_attended=True
-            )
-            services.step_up_record_ten_day_discussion(
-                transfer=t,
-                by=_user("sw.duty"),
-                held_on=today,
-                worker_invited=True,
-                supervisor_invited=True,
-                new_plan_agreed=True,
-                notes="New CIN plan agreed.",
-            )
     _make_one_fall_due(now)
     return made
+
+
+def _walk(plan: Plan, case: Case) -> None:
+    final = plan.final
+    if plan.graft:
+        worker, supervisor, eh_tm = _user("fsw.graft"), _user("grafttm"), _user("grafttm")
+    else:
+        worker, supervisor, eh_tm = _user("ffp.north"), _user("ehsup.north"), _user("ehtm.north")
+    if plan.closed_recently:
+        Case.objects.filter(pk=case.pk).update(
+            last_closed_to_social_care_on=timezone.localdate() - timedelta(days=30),
+            last_closed_to_social_care_by=_user("cintm.north"),
+            last_closed_to_social_care_team=Team.objects.get(name="Children in Need North"),
+        )
+        case.refresh_from_db()
+    t = services.step_up_start(
+        case=case,
+        by=supervisor if plan.started_by_supervisor else worker,
+        supervisor=supervisor,
+        concerns="Escalating neglect concerns; school reports missed meals and injuries.",
+        work_tried="Parenting programme, TAF meetings, school nurse involvement.",
+        why_now="A new injury and no engagement with the plan for four weeks.",
+        urgent=plan.urgent,
+        section_47=plan.section_47,
+    )
+    if final == S.ESCALATION_DISCUSSION:
+        return
+    if final == S.WITHDRAWN:
+        services.transfer_withdraw(transfer=t, by=worker, reason="Family moved out of the area")
+        return
+    t = services.step_up_submit(transfer=t, by=supervisor, supervisor_notes="Agree to escalate.")
+    if final == S.AWAITING_EH_DECISION:
+        return
+    agreed = final != S.EH_NOT_AGREED
+    t = services.step_up_eh_decide(
+        transfer=t,
+        by=eh_tm,
+        all_work_done=True,
+        threshold_met=agreed,
+        outcome="Discussed with the supervisor.",
+        actions="Send the step-up form to duty." if agreed else "Continue the EH plan.",
+        advice="" if agreed else "Hold a TAF meeting within two weeks; review then.",
+    )
+    if final in (S.EH_NOT_AGREED, S.READY_TO_SEND):
+        return
+    t = services.step_up_send(
+        transfer=t,
+        by=supervisor,
+        request_summary="Neglect concerns escalating.",
+        current_risks="Injury; missed school; safety plan in place.",
+        family_informed=True,
+        family_agrees=True,
+        urgent=plan.urgent,
+        section_47=plan.section_47,
+    )
+    if final == S.WITH_DUTY:
+        return
+    manager = t.assigned_to or _user("dutyatm")
+    if plan.reassign:
+        t = services.step_up_pick_up(
+            transfer=t,
+            by=manager,
+            reassign_to=Team.objects.get(name="Assessment North"),
+            reason="Needs a full assessment: the Assessment team holds it.",
+        )
+    else:
+        t = services.step_up_pick_up(transfer=t, by=manager)
+    if final == S.PICKED_UP:
+        return
+    decider = t.assigned_to
+    refused = final == S.NOT_AGREED
+    t = services.step_up_decide(
+        transfer=t,
+        by=decider,
+        outcome=SocialCareOutcome.BACK_TO_EARLY_HELP if refused else SocialCareOutcome.SECTION_17,
+        discussion_held_at=timezone.now(),
+        note="Below the threshold for Social Care: continue the Early Help plan with a TAF."
+        if refused
+        else "Discussed with the EH supervisor.",
+        contact_reference="" if refused else f"EHM-C{case.pk}",
+        referral_reference="" if refused else f"LCS-R{case.pk}",
+    )
+    if refused:
+        if plan.refusal_accepted:
+            services.step_up_accept_refusal(
+                transfer=t, by=supervisor, note="Agreed with duty: a TAF in two weeks."
+            )
+        return
+    if final == S.AWAITING_ALLOCATION:
+        return
+    social_worker = _user("sw.duty")
+    t = services.step_up_allocate(transfer=t, by=t.to_team.manager, worker=social_worker)
+    if final == S.COMPLETED:
+        now = timezone.now()
+        services.step_up_record_joint_visit(
+            transfer=t, by=social_worker, visited_at=now, eh_worker_attended=True
+        )
+        services.step_up_record_ten_day_discussion(
+            transfer=t,
+            by=social_worker,
+            held_at=now,
+            worker_invited=True,
+            supervisor_invited=True,
+            new_plan_agreed=True,
+            notes="New CIN plan agreed.",
+        )
 
 
 def _make_one_fall_due(now) -> None:

@@ -6,13 +6,22 @@ from datetime import datetime, time
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import (
+    Button,
+    ConditionalQuestion,
+    ConditionalRadios,
+    Field,
+    Layout,
+    Size,
+)
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Case, When
 
-from cases.choices import PlanType
 from deadlines.calendar import LONDON
-from people.models import User
+from people.models import Team, User
+
+from .models import SocialCareOutcome
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -46,6 +55,60 @@ def _date(label: str, help_text: str = "For example, 27 3 2026") -> DateInputFie
     return field
 
 
+TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+
+def _time(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text="24-hour clock, for example 14:30",
+        max_length=5,
+        error_messages={"required": f"Enter the {label.lower()}"},
+    )
+
+
+def _parse_time(value: str) -> time:
+    match = TIME_PATTERN.match(value.strip())
+    if not match:
+        raise ValidationError("Enter the time as hours and minutes, for example 14:30")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _at(data: dict, date_field: str, time_field: str) -> datetime:
+    return datetime.combine(data[date_field], data[time_field], tzinfo=LONDON)
+
+
+# One question for urgency: a section 47 request is always urgent, so it is an answer of its
+# own rather than a tick box that silently overrides "not urgent".
+URGENCY = [
+    ("section_47", "Yes: a section 47 enquiry may be needed"),
+    ("urgent", "Yes: urgent safeguarding"),
+    ("standard", "No"),
+]
+
+
+def _urgency() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Is this urgent safeguarding?",
+        help_text="Urgent and section 47 requests are discussed with Social Care duty within 4 "
+        "hours and the same working day; others within 48 hours, or by the end of the working "
+        "week. A section 47 request is always urgent.",
+        choices=URGENCY,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how urgent this is"},
+    )
+
+
+def urgency_flags(value: str) -> dict[str, bool]:
+    return {"urgent": value in ("urgent", "section_47"), "section_47": value == "section_47"}
+
+
+def urgency_initial(transfer) -> str:
+    if transfer.section_47:
+        return "section_47"
+    return "urgent" if transfer.urgent else "standard"
+
+
 def _helper(*fields, submit: str, secondary: bool = False) -> FormHelper:
     helper = FormHelper()
     helper.layout = Layout(
@@ -61,6 +124,7 @@ class StartStepUpForm(forms.Form):
     supervisor = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label="Early Help supervisor",
+        help_text="For a Graft case, the Graft team manager takes the supervisor's place.",
         empty_label="Choose the supervisor you discussed this with",
         error_messages={"required": "Choose the Early Help supervisor"},
     )
@@ -70,16 +134,7 @@ class StartStepUpForm(forms.Form):
         "Enter what has been tried",
     )
     why_now = _text("Why step up now?", "Enter why the case should step up now")
-    urgent = _yes_no(
-        "Is this urgent safeguarding?",
-        "Urgent requests are discussed with Social Care duty within 4 hours and the same day.",
-        "Select yes if this is urgent safeguarding",
-    )
-    section_47 = forms.BooleanField(
-        label="A section 47 enquiry may be needed",
-        required=False,
-        help_text="Section 47 requests are always treated as urgent and go first in the queue.",
-    )
+    urgency = _urgency()
 
     def __init__(self, *args, supervisors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,10 +144,14 @@ class StartStepUpForm(forms.Form):
             Field.textarea("concerns"),
             Field.textarea("work_tried"),
             Field.textarea("why_now"),
-            Field.radios("urgent", inline=True, legend_size=Size.SMALL),
-            Field.checkbox("section_47"),
+            Field.radios("urgency", legend_size=Size.SMALL),
             submit="Start the escalation discussion",
         )
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        flags = urgency_flags(data.pop("urgency"))
+        return {**data, **flags}
 
 
 class SupervisorReviewForm(forms.Form):
@@ -106,11 +165,16 @@ class SupervisorReviewForm(forms.Form):
 
 
 class EhDecisionForm(forms.Form):
-    """Step 2: the EH/Graft team manager's decision."""
+    """Step 2: the EH/Graft team manager's decision, one question at a time: has everything
+    been done to avoid stepping up, and is the threshold met? Both yes means agreed."""
 
-    agreed = _yes_no(
-        "Has everything been done to avoid stepping up, and is the CIN or CP threshold met?",
-        required_message="Select yes if the step-up is agreed",
+    all_work_done = _yes_no(
+        "Has all the work that could avoid a step-up taken place?",
+        required_message="Select yes if all the work to avoid a step-up has taken place",
+    )
+    threshold_met = _yes_no(
+        "Does the case meet the threshold for Child in Need or Child Protection?",
+        required_message="Select yes if the case meets the threshold",
     )
     outcome = _text("Discussion and outcome", "Enter the discussion and its outcome")
     actions = _text("Actions", "Enter the actions agreed")
@@ -118,13 +182,15 @@ class EhDecisionForm(forms.Form):
         "Advice for the supervisor and worker",
         "Enter the advice",
         required=False,
-        help_text="Required when the step-up is not agreed.",
+        help_text="Required if you answer no to either question: the step-up is then not "
+        "agreed and the case stays with Early Help.",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
-            Field.radios("agreed", legend_size=Size.SMALL),
+            Field.radios("all_work_done", inline=True, legend_size=Size.SMALL),
+            Field.radios("threshold_met", inline=True, legend_size=Size.SMALL),
             Field.textarea("outcome"),
             Field.textarea("actions"),
             Field.textarea("advice"),
@@ -133,7 +199,8 @@ class EhDecisionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("agreed") is False and not data.get("advice", "").strip():
+        refused = data.get("all_work_done") is False or data.get("threshold_met") is False
+        if refused and not data.get("advice", "").strip():
             self.add_error("advice", "Enter the advice for the supervisor and worker")
         return data
 
@@ -144,24 +211,51 @@ class SendStepUpForm(forms.Form):
     request_summary = _text("Reason for the request", "Enter the reason for the request")
     current_risks = _text("Current risks and safety plan", "Enter the current risks")
     family_informed = _yes_no("Has the family been told about the request?")
-    urgent = _yes_no(
-        "Is this urgent safeguarding?",
-        "Urgent: discussed within 4 hours and the same working day. Otherwise within 48 hours, "
-        "or by the end of the working week.",
-        "Select yes if this is urgent safeguarding",
+    family_agrees = _yes_no("Does the family agree?")
+    consent_note = _text(
+        "Why has the family not been told, or why go ahead without their agreement?",
+        "Enter the reason",
+        required=False,
     )
-    section_47 = forms.BooleanField(label="A section 47 enquiry may be needed", required=False)
+    urgency = _urgency()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["family_agrees"].required = False
         self.helper = _helper(
             Field.textarea("request_summary"),
             Field.textarea("current_risks"),
-            Field.radios("family_informed", inline=True, legend_size=Size.SMALL),
-            Field.radios("urgent", inline=True, legend_size=Size.SMALL),
-            Field.checkbox("section_47"),
+            ConditionalRadios(
+                "family_informed",
+                ConditionalQuestion("Yes", Field.radios("family_agrees", inline=True)),
+                "No",
+            ),
+            Field.textarea("consent_note"),
+            Field.radios("urgency", legend_size=Size.SMALL),
             submit="Send to Social Care duty",
         )
+
+    def clean(self):
+        data = super().clean()
+        informed = data.get("family_informed")
+        if informed is True and data.get("family_agrees") is None:
+            self.add_error("family_agrees", "Select yes if the family agrees to the request")
+        needs_reason = informed is False or (informed and data.get("family_agrees") is False)
+        if needs_reason and not data.get("consent_note", "").strip():
+            self.add_error(
+                "consent_note",
+                "Enter why the family has not been told"
+                if informed is False
+                else "Enter why the request goes ahead without the family's agreement",
+            )
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        if not data["family_informed"]:
+            data["family_agrees"] = None
+        flags = urgency_flags(data.pop("urgency"))
+        return {**data, **flags}
 
 
 class ConfirmForm(forms.Form):
@@ -172,36 +266,97 @@ class ConfirmForm(forms.Form):
         self.helper = _helper(submit=submit)
 
 
-TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+class PickUpForm(forms.Form):
+    """Step 3: duty picks the request up, and may pass it to another Social Care team."""
+
+    keep = forms.ChoiceField(
+        label="Who will discuss and decide this request?",
+        choices=[("keep", "Me"), ("reassign", "Another Social Care team")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who will discuss and decide this request"},
+    )
+    reassign_to = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Team",
+        required=False,
+        empty_label="Choose the team",
+        help_text="Its team manager holds the request and its deadline from now on.",
+    )
+    reason = _text("Why does it go to that team?", "Enter why", required=False)
+
+    def __init__(self, *args, teams, keep_label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reassign_to"].queryset = teams
+        self.fields["keep"].choices = [
+            ("keep", keep_label),
+            ("reassign", "Another Social Care team"),
+        ]
+        self.helper = _helper(
+            ConditionalRadios(
+                "keep",
+                keep_label,
+                ConditionalQuestion(
+                    "Another Social Care team",
+                    Field.select("reassign_to"),
+                    Field.textarea("reason"),
+                ),
+            ),
+            submit="Pick up this request",
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("keep") == "reassign":
+            if not data.get("reassign_to"):
+                self.add_error("reassign_to", "Choose the team to pass the request to")
+            if not data.get("reason", "").strip():
+                self.add_error("reason", "Enter why the request goes to that team")
+        return data
+
+    def service_kwargs(self) -> dict:
+        if self.cleaned_data["keep"] != "reassign":
+            return {}
+        return {
+            "reassign_to": self.cleaned_data["reassign_to"],
+            "reason": self.cleaned_data["reason"],
+        }
+
+
+AGREED_CHOICES = [
+    (SocialCareOutcome.SECTION_17, SocialCareOutcome.SECTION_17.label),
+    (SocialCareOutcome.SECTION_47, SocialCareOutcome.SECTION_47.label),
+]
+REFUSED_CHOICES = [
+    (SocialCareOutcome.NO_FURTHER_ACTION, SocialCareOutcome.NO_FURTHER_ACTION.label),
+    (SocialCareOutcome.BACK_TO_EARLY_HELP, SocialCareOutcome.BACK_TO_EARLY_HELP.label),
+]
 
 
 class DutyDecisionForm(forms.Form):
-    """Steps 3 and 4: the discussion with Early Help and Social Care's decision."""
+    """Steps 3 and 4: the discussion with Early Help and Social Care's decision, as practice
+    names it. Nothing is pre-selected; what applies to one answer is revealed by it."""
 
     discussion_date = _date("Date of the discussion")
-    discussion_time = forms.CharField(
-        label="Time of the discussion",
-        help_text="24-hour clock, for example 14:30",
-        max_length=5,
-        error_messages={"required": "Enter the time of the discussion"},
-    )
+    discussion_time = _time("Time of the discussion")
     agreed = _yes_no("Is the step-up agreed?", required_message="Select yes if it is agreed")
+    agreed_outcome = forms.ChoiceField(
+        label="What happens next?",
+        choices=AGREED_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+    )
     contact_reference = forms.CharField(
         label="Contact reference (EHM)",
         required=False,
         max_length=40,
-        help_text="Required when agreed: the contact created with 'step up to SC'.",
+        help_text="The contact created with 'step up to SC'.",
     )
     referral_reference = forms.CharField(
-        label="Referral reference (LCS)",
-        required=False,
-        max_length=40,
-        help_text="Required when agreed.",
+        label="Referral reference (LCS)", required=False, max_length=40
     )
-    plan_type = forms.ChoiceField(
-        label="Plan while awaiting allocation",
-        choices=[(PlanType.CIN, PlanType.CIN.label), (PlanType.CP, PlanType.CP.label)],
-        initial=PlanType.CIN,
+    refused_outcome = forms.ChoiceField(
+        label="What happens next?",
+        choices=REFUSED_CHOICES,
         widget=forms.RadioSelect,
         required=False,
     )
@@ -209,7 +364,7 @@ class DutyDecisionForm(forms.Form):
         "Reasons for the decision",
         "Enter the reasons for the decision",
         required=False,
-        help_text="Required when not agreed.",
+        help_text="Required when not agreed: Early Help reads them on the request.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -217,42 +372,55 @@ class DutyDecisionForm(forms.Form):
         self.helper = _helper(
             Field("discussion_date"),
             Field.text("discussion_time", field_width=5),
-            Field.radios("agreed", inline=True, legend_size=Size.SMALL),
-            Field.text("contact_reference", field_width=20),
-            Field.text("referral_reference", field_width=20),
-            Field.radios("plan_type", legend_size=Size.SMALL),
+            ConditionalRadios(
+                "agreed",
+                ConditionalQuestion(
+                    "Yes",
+                    Field.radios("agreed_outcome", legend_size=Size.SMALL),
+                    Field.text("contact_reference", field_width=20),
+                    Field.text("referral_reference", field_width=20),
+                ),
+                ConditionalQuestion("No", Field.radios("refused_outcome", legend_size=Size.SMALL)),
+            ),
             Field.textarea("note"),
             submit="Record the decision",
         )
 
     def clean_discussion_time(self) -> time:
-        match = TIME_PATTERN.match(self.cleaned_data["discussion_time"].strip())
-        if not match:
-            raise ValidationError("Enter the time as hours and minutes, for example 14:30")
-        return time(int(match.group(1)), int(match.group(2)))
+        return _parse_time(self.cleaned_data["discussion_time"])
 
     def clean(self):
         data = super().clean()
         if data.get("agreed") is True:
+            if not data.get("agreed_outcome"):
+                self.add_error("agreed_outcome", "Select what happens next")
             for name, message in (
                 ("contact_reference", "Enter the contact reference"),
                 ("referral_reference", "Enter the referral reference"),
             ):
                 if not data.get(name, "").strip():
                     self.add_error(name, message)
-            if not data.get("plan_type"):
-                self.add_error("plan_type", "Choose Child in Need or Child Protection")
-        if data.get("agreed") is False and not data.get("note", "").strip():
-            self.add_error("note", "Enter the reasons for the decision")
+        if data.get("agreed") is False:
+            if not data.get("refused_outcome"):
+                self.add_error("refused_outcome", "Select what happens next")
+            if not data.get("note", "").strip():
+                self.add_error("note", "Enter the reasons for the decision")
         return data
 
     @property
     def discussion_held_at(self) -> datetime:
-        return datetime.combine(
-            self.cleaned_data["discussion_date"],
-            self.cleaned_data["discussion_time"],
-            tzinfo=LONDON,
-        )
+        return _at(self.cleaned_data, "discussion_date", "discussion_time")
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        agreed = data["agreed"]
+        return {
+            "outcome": data["agreed_outcome"] if agreed else data["refused_outcome"],
+            "discussion_held_at": self.discussion_held_at,
+            "note": data["note"],
+            "contact_reference": data["contact_reference"] if agreed else "",
+            "referral_reference": data["referral_reference"] if agreed else "",
+        }
 
 
 class AllocateSocialWorkerForm(forms.Form):
@@ -263,19 +431,31 @@ class AllocateSocialWorkerForm(forms.Form):
         error_messages={"required": "Choose the social worker"},
     )
 
-    def __init__(self, *args, workers, **kwargs):
+    def __init__(self, *args, workers, previous=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["worker"].queryset = workers
+        field = self.fields["worker"]
+        if previous is not None:
+            # Seed 002's 12-week rule: the previous social worker is offered first.
+            workers = workers.annotate(
+                previous_first=Case(When(pk=previous.pk, then=0), default=1)
+            ).order_by("previous_first", "last_name", "first_name")
+            field.label_from_instance = lambda user: (
+                f"{user} (previous social worker)" if user.pk == previous.pk else str(user)
+            )
+            field.help_text = f"{previous} held the case when it was closed to Social Care."
+        field.queryset = workers
         self.helper = _helper(Field.select("worker"), submit="Allocate")
 
 
 class JointVisitForm(forms.Form):
     visited_on = _date("Date of the joint visit")
-    eh_worker_attended = forms.BooleanField(
-        label="The Early Help worker (FFP/FSW) visited with the social worker",
-        error_messages={
-            "required": "A joint visit is with the Early Help worker: confirm they attended"
-        },
+    visited_time = _time("Time of the joint visit")
+    eh_worker_attended = _yes_no(
+        "Did the Early Help worker (FFP/FSW) visit with the social worker?",
+        required_message="Select yes if the Early Help worker attended",
+    )
+    eh_worker_absent_reason = _text(
+        "Why did the Early Help worker not attend?", "Enter why", required=False
     )
     notes = _text("Notes", "", required=False)
 
@@ -283,14 +463,43 @@ class JointVisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
             Field("visited_on"),
-            Field.checkbox("eh_worker_attended"),
+            Field.text("visited_time", field_width=5),
+            ConditionalRadios(
+                "eh_worker_attended",
+                "Yes",
+                ConditionalQuestion("No", Field.textarea("eh_worker_absent_reason")),
+            ),
             Field.textarea("notes"),
             submit="Record the joint visit",
         )
 
+    def clean_visited_time(self) -> time:
+        return _parse_time(self.cleaned_data["visited_time"])
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("eh_worker_attended") is False
+            and not data.get("eh_worker_absent_reason", "").strip()
+        ):
+            self.add_error(
+                "eh_worker_absent_reason", "Enter why the Early Help worker did not attend"
+            )
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "visited_at": _at(data, "visited_on", "visited_time"),
+            "eh_worker_attended": data["eh_worker_attended"],
+            "eh_worker_absent_reason": data["eh_worker_absent_reason"],
+            "notes": data["notes"],
+        }
+
 
 class TenDayDiscussionForm(forms.Form):
     held_on = _date("Date of the 10-day discussion")
+    held_time = _time("Time of the 10-day discussion")
     worker_invited = forms.BooleanField(
         label="The Early Help worker (FFP/FSW) was invited",
         error_messages={"required": "The Early Help worker must be invited to the discussion"},
@@ -310,12 +519,41 @@ class TenDayDiscussionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
             Field("held_on"),
+            Field.text("held_time", field_width=5),
             Field.checkbox("worker_invited"),
             Field.checkbox("supervisor_invited"),
             Field.checkbox("new_plan_agreed"),
             Field.textarea("notes"),
             submit="Record the 10-day discussion",
         )
+
+    def clean_held_time(self) -> time:
+        return _parse_time(self.cleaned_data["held_time"])
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["held_at"] = _at(data, "held_on", "held_time")
+        del data["held_on"], data["held_time"]
+        return data
+
+
+class NewPlanForm(forms.Form):
+    agreed_on = _date("Date the new plan was agreed")
+    notes = _text("What is the new plan?", "Enter what the new plan is")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("agreed_on"), Field.textarea("notes"), submit="Record the new plan"
+        )
+
+
+class AcceptRefusalForm(forms.Form):
+    note = _text("Notes for the case record", "", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("note"), submit="Accept the decision")
 
 
 class WithdrawForm(forms.Form):

@@ -21,6 +21,18 @@ class TransferKind(models.TextChoices):
     TEAM_TRANSFER = "team_transfer", "Transfer between teams"
 
 
+class SocialCareOutcome(models.TextChoices):
+    """What Social Care decided at the duty discussion, as practice names it (seed 002, step 3)."""
+
+    SECTION_17 = "s17_assessment", "Section 17 (Child in Need) assessment"
+    SECTION_47 = "s47_strategy", "Section 47 strategy discussion"
+    NO_FURTHER_ACTION = "nfa_advice", "No further action, with advice to Early Help"
+    BACK_TO_EARLY_HELP = "back_to_early_help", "Back to Early Help"
+
+
+AGREED_OUTCOMES = (SocialCareOutcome.SECTION_17, SocialCareOutcome.SECTION_47)
+
+
 class TransferStatus(models.TextChoices):
     ESCALATION_DISCUSSION = "escalation_discussion", "Escalation discussion"
     AWAITING_EH_DECISION = "awaiting_eh_decision", "Waiting for Early Help team manager"
@@ -73,6 +85,14 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     section_47 = models.BooleanField("section 47 enquiry", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The duty manager who picked the request up (who may have reassigned it to another team).
+    picked_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    picked_up_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -82,6 +102,12 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     allocated_at = models.DateTimeField(null=True, blank=True)
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     withdrawn_reason = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -149,14 +175,16 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         target=S.WITH_DUTY,
         permission=can.send_to_duty,
     )
-    def send_to_duty(self, *, at) -> None:
+    def send_to_duty(self, *, sender, at) -> None:
         """Step 2: the step-up form goes to Social Care duty (or the closing TM)."""
-        self.sent_at = at
+        self.sent_by, self.sent_at = sender, at
 
     @transition(field=status, source=S.WITH_DUTY, target=S.PICKED_UP, permission=can.act_for_duty)
-    def pick_up(self, *, manager) -> None:
-        """Step 3: a duty ATM/TM picks the request up."""
-        self.assigned_to = manager
+    def pick_up(self, *, manager, holder, team, at) -> None:
+        """Step 3: a duty ATM/TM picks the request up, for themselves or (reassigned) for the
+        manager of another Social Care team."""
+        self.picked_up_by, self.picked_up_at = manager, at
+        self.assigned_to, self.to_team = holder, team
 
     @transition(
         field=status,
@@ -182,9 +210,9 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=status, source=S.AWAITING_ALLOCATION, target=S.ALLOCATED, permission=can.allocate
     )
-    def allocate(self, *, worker, at) -> None:
+    def allocate(self, *, worker, allocator, at) -> None:
         """After the decision: a social worker in the receiving team takes the case."""
-        self.allocated_worker, self.allocated_at = worker, at
+        self.allocated_worker, self.allocated_at, self.allocated_by = worker, at, allocator
 
     @transition(field=status, source=S.ALLOCATED, target=S.COMPLETED)
     def complete(self, *, at) -> None:
@@ -192,8 +220,8 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         self.closed_at = at
 
     @transition(field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=can.withdraw)
-    def withdraw(self, *, reason, at) -> None:
-        self.withdrawn_reason, self.closed_at = reason, at
+    def withdraw(self, *, withdrawn_by, reason, at) -> None:
+        self.withdrawn_by, self.withdrawn_reason, self.closed_at = withdrawn_by, reason, at
 
 
 class StepUp(models.Model):
@@ -204,7 +232,18 @@ class StepUp(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The Early Help supervisor who holds the escalation discussion.",
+        help_text="The Early Help supervisor who holds the escalation discussion (for a Graft "
+        "case, the Graft team manager).",
+    )
+    # The FFP/FSW who holds the case in Early Help: stays involved, and hears every step, whoever
+    # pressed "start" (seed 002: "following allocation FFP/FSW remains involved").
+    eh_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Early Help worker",
     )
     # Step 1: the escalation discussion form.
     concerns = models.TextField()
@@ -216,6 +255,8 @@ class StepUp(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     eh_decided_at = models.DateTimeField(null=True, blank=True)
+    eh_all_work_done = models.BooleanField(null=True, blank=True)
+    eh_threshold_met = models.BooleanField(null=True, blank=True)
     eh_outcome = models.TextField("discussion and outcome", blank=True)
     eh_actions = models.TextField("actions", blank=True)
     eh_advice = models.TextField("advice to the supervisor and worker", blank=True)
@@ -223,26 +264,56 @@ class StepUp(models.Model):
     request_summary = models.TextField("reason for the request", blank=True)
     current_risks = models.TextField(blank=True)
     family_informed = models.BooleanField(default=False)
+    family_agrees = models.BooleanField(null=True, blank=True)
+    consent_note = models.TextField(
+        blank=True, help_text="Why the family has not been told, or does not agree."
+    )
     routed_to_closing_manager = models.BooleanField(default=False)
     routing_reason = models.CharField(max_length=300, blank=True)
     # Step 3: the Social Care discussion and decision.
+    reassigned_from = models.ForeignKey(
+        "people.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reassign_reason = models.TextField(blank=True)
     discussion_held_at = models.DateTimeField(null=True, blank=True)
+    sc_outcome = models.CharField(
+        "Social Care's decision", max_length=30, choices=SocialCareOutcome.choices, blank=True
+    )
     contact_reference = models.CharField(max_length=40, blank=True)
     referral_reference = models.CharField(max_length=40, blank=True)
     # After allocation.
-    joint_visit_on = models.DateField(null=True, blank=True)
+    joint_visit_at = models.DateTimeField(null=True, blank=True)
     joint_visit_notes = models.TextField(blank=True)
     joint_visit_with_eh_worker = models.BooleanField(
         "the Early Help worker attended", default=False
     )
-    ten_day_discussion_on = models.DateField(null=True, blank=True)
+    joint_visit_eh_absent_reason = models.TextField(blank=True)
+    ten_day_discussion_at = models.DateTimeField(null=True, blank=True)
     ten_day_notes = models.TextField(blank=True)
     worker_invited = models.BooleanField(default=False)
     supervisor_invited = models.BooleanField(default=False)
     new_plan_on = models.DateField(
         null=True, blank=True, help_text="The day a new plan replaced the existing safety plan."
     )
+    new_plan_notes = models.TextField(blank=True)
+    new_plan_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Step 4, not agreed: Early Help accepts Social Care's decision, or escalates it.
+    refusal_accepted_at = models.DateTimeField(null=True, blank=True)
+    refusal_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refusal_accepted_note = models.TextField(blank=True)
     escalation_requested_at = models.DateTimeField(null=True, blank=True)
+    escalation_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    escalation_note = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"Step-up details for transfer {self.transfer_id}"
+
+    @property
+    def sc_agreed(self) -> bool:
+        return self.sc_outcome in AGREED_OUTCOMES

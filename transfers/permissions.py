@@ -1,28 +1,56 @@
-"""Who may take each transfer transition: the roles seed 002 names, in the teams concerned.
+"""Who may take each transfer step: the roles seed 002 names, in the teams concerned.
 
-Each is `(transfer, user) -> bool`, used as django-fsm's `permission=`. Seeing the case at all is
-checked first by the views (cases_visible_to)."""
+Each is `(transfer, user) -> bool`, used as django-fsm's `permission=` and by the services that
+record a step without a status change. `transfers.actions` builds every button from these same
+functions, so a button shown is a button the service accepts. Seeing the case at all is checked
+first by the views (cases_visible_to)."""
 
 from people.models import Service, Team
 from people.roles import Role
 from people.selectors import in_team
+
+EARLY_HELP_SERVICES = (Service.EARLY_HELP, Service.GRAFT)
+EH_MANAGERS = (Role.TEAM_MANAGER,)
+DUTY_MANAGERS = (Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER)
 
 
 def _manager_of(user, team: Team | None, *roles: str) -> bool:
     return in_team(user, team) and user.has_role(*roles)
 
 
-EH_MANAGERS = (Role.TEAM_MANAGER,)
-DUTY_MANAGERS = (Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER)
+def _is_graft_manager(user, team: Team | None) -> bool:
+    return (
+        team is not None
+        and team.service == Service.GRAFT
+        and team.manager_id == user.pk
+        and user.is_active
+    )
+
+
+def may_start_step_up(case, user) -> bool:
+    """Role and team only: an FFP/FSW or EH supervisor in the Early Help or Graft team holding
+    the case, or the Graft TM (who stands in for the EH supervisor on a Graft case)."""
+    team = case.current_team
+    if team.service not in EARLY_HELP_SERVICES:
+        return False
+    return _manager_of(user, team, Role.FFP, Role.FSW, Role.EH_SUPERVISOR) or _is_graft_manager(
+        user, team
+    )
 
 
 def start_step_up(case, user) -> bool:
-    """An FFP/FSW (or the EH supervisor) in the Early Help or Graft team holding the case."""
-    return _manager_of(user, case.current_team, Role.FFP, Role.FSW, Role.EH_SUPERVISOR)
+    """May start one now: the role rule, and no other transfer of the case in progress."""
+    from .models import LIVE, Transfer
+
+    return may_start_step_up(case, user) and not (
+        Transfer.objects.filter(case=case, status__in=LIVE).exists()
+    )
 
 
 def review_as_supervisor_of(user, team: Team) -> bool:
-    return _manager_of(user, team, Role.EH_SUPERVISOR)
+    """An EH supervisor in the team; for a Graft case, the Graft TM in the supervisor's place
+    (seed 002: "EH Supervisor and EH/GRAFT TM")."""
+    return _manager_of(user, team, Role.EH_SUPERVISOR) or _is_graft_manager(user, team)
 
 
 def _named_supervisor(transfer, user) -> bool:
@@ -51,14 +79,15 @@ def send_to_duty(transfer, user) -> bool:
 
 def act_for_duty(transfer, user) -> bool:
     """The duty TM/ATM of the receiving team; or, under the 12-week rule, the closing TM."""
-    if transfer.assigned_to_id == user.pk:
+    if transfer.assigned_to_id == user.pk and user.is_active:
         return True
     return _manager_of(user, transfer.to_team, *DUTY_MANAGERS)
 
 
 def decide_for_social_care(transfer, user) -> bool:
-    """The manager who picked it up, or the receiving team's manager."""
-    if not user.has_role(*DUTY_MANAGERS):
+    """The manager holding the request (who picked it up, or the manager of the team it was
+    reassigned to), or the receiving team's manager."""
+    if not user.has_role(*DUTY_MANAGERS) or not user.is_active:
         return False
     to_team = transfer.to_team
     if transfer.assigned_to_id == user.pk:
@@ -75,11 +104,21 @@ def record_after_allocation(transfer, user) -> bool:
     return (transfer.allocated_worker_id == user.pk and user.is_active) or allocate(transfer, user)
 
 
+def record_joint_visit(transfer, user) -> bool:
+    """The visit is joint: the allocated social worker, their managers, or the Early Help
+    worker who went on it."""
+    step_up = getattr(transfer, "step_up", None)
+    eh_worker = step_up is not None and step_up.eh_worker_id == user.pk and user.is_active
+    return eh_worker or record_after_allocation(transfer, user)
+
+
 def withdraw(transfer, user) -> bool:
     """Whoever asked, while still in the sending team; or its supervisors and manager."""
     if transfer.requested_by_id == user.pk and in_team(user, transfer.from_team):
         return True
-    return _manager_of(user, transfer.from_team, Role.EH_SUPERVISOR, *EH_MANAGERS)
+    return _manager_of(
+        user, transfer.from_team, Role.EH_SUPERVISOR, *EH_MANAGERS
+    ) or _is_graft_manager(user, transfer.from_team)
 
 
 def request_escalation(transfer, user) -> bool:
@@ -89,3 +128,13 @@ def request_escalation(transfer, user) -> bool:
             in_team(user, transfer.from_team)
         )
     return transfer.from_team.service == Service.GRAFT and decide_for_early_help(transfer, user)
+
+
+def accept_refusal(transfer, user) -> bool:
+    """After Social Care says no, the Early Help side may accept the decision: the named
+    supervisor, the sending team's manager, or whoever could escalate it instead."""
+    return (
+        _named_supervisor(transfer, user)
+        or decide_for_early_help(transfer, user)
+        or request_escalation(transfer, user)
+    )

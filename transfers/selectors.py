@@ -1,11 +1,13 @@
 """Reading transfers for pages: queues, what needs a person's action, timelines."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -21,8 +23,7 @@ from people.models import Team, User
 from people.roles import Role
 from people.selectors import teams_of
 
-from . import permissions as can
-from .models import LIVE, WITHDRAWABLE, Transfer, TransferStatus
+from .models import LIVE, Transfer, TransferStatus
 
 S = TransferStatus
 
@@ -37,10 +38,16 @@ def involved_case_ids(user: User, teams: QuerySet[Team]) -> QuerySet:
     receiving = (
         Q(to_team__in=teams.values("pk"))
         | Q(assigned_to=user)
+        | Q(picked_up_by=user)
         | Q(decided_by=user)
         | Q(allocated_worker=user)
     )
-    sending = Q(requested_by=user) | Q(step_up__supervisor=user) | Q(from_team__manager=user)
+    sending = (
+        Q(requested_by=user)
+        | Q(step_up__supervisor=user)
+        | Q(step_up__eh_worker=user)
+        | Q(from_team__manager=user)
+    )
     return Transfer.objects.filter(
         (receiving & Q(status__in=LIVE))
         | (sending & Q(status__in=[*LIVE, TransferStatus.COMPLETED]))
@@ -61,8 +68,18 @@ def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
             "assigned_to",
             "allocated_worker",
             "decided_by",
+            "picked_up_by",
+            "sent_by",
+            "allocated_by",
+            "withdrawn_by",
             "step_up",
             "step_up__supervisor",
+            "step_up__eh_worker",
+            "step_up__eh_decided_by",
+            "step_up__reassigned_from",
+            "step_up__refusal_accepted_by",
+            "step_up__escalation_requested_by",
+            "step_up__new_plan_recorded_by",
         )
         .first()
     )
@@ -86,8 +103,13 @@ def _with_due(transfers: QuerySet[Transfer]) -> QuerySet[Transfer]:
     )
 
 
+# Every list orders by the next deadline first (a request with none, which should not happen
+# for a live stage, goes last), then priority.
+BY_DEADLINE = (F("next_due_at").asc(nulls_last=True), "-priority")
+
+
 def duty_queue(user: User) -> QuerySet[Transfer]:
-    """Step-ups waiting for Social Care: urgent and s47 first, then by discussion deadline."""
+    """Step-ups waiting for Social Care, by discussion deadline (urgent ones fall due first)."""
     own = teams_of(user)
     return (
         _with_due(
@@ -96,29 +118,42 @@ def duty_queue(user: User) -> QuerySet[Transfer]:
                 status__in=[S.WITH_DUTY, S.PICKED_UP],
             )
         )
-        .select_related("case", "from_team", "to_team", "assigned_to")
-        .order_by("-section_47", "-priority", "next_due_at", "sent_at")
+        .select_related("case", "from_team", "to_team", "assigned_to", "picked_up_by")
+        .order_by(*BY_DEADLINE, "-section_47", "sent_at")
     )
 
 
 def transfers_needing_action(user: User) -> QuerySet[Transfer]:
     """Everything waiting on this person, by the step it is at."""
     own = teams_of(user).values("pk")
-    condition = Q(pk__in=[])
-    if user.has_role(Role.EH_SUPERVISOR):
-        condition |= Q(status__in=[S.ESCALATION_DISCUSSION, S.READY_TO_SEND], from_team__in=own)
-    if user.has_role(Role.TEAM_MANAGER):
-        condition |= Q(status=S.AWAITING_EH_DECISION, from_team__in=own)
-        condition |= Q(status=S.READY_TO_SEND, from_team__manager=user)
+    refusal_open = Q(
+        status=S.NOT_AGREED,
+        step_up__refusal_accepted_at__isnull=True,
+        step_up__escalation_requested_at__isnull=True,
+    )
+    condition = Q(
+        status__in=[S.ESCALATION_DISCUSSION, S.READY_TO_SEND], step_up__supervisor=user
+    ) | Q(refusal_open, step_up__supervisor=user)
+    condition |= Q(status__in=[S.AWAITING_EH_DECISION, S.READY_TO_SEND], from_team__manager=user)
+    condition |= Q(refusal_open, from_team__manager=user)
+    if user.has_role(Role.LOCALITY_LEAD):
+        localities = teams_of(user).exclude(locality="").values("locality")
+        condition |= Q(refusal_open, from_team__locality__in=localities)
     if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
         condition |= Q(status__in=[S.WITH_DUTY, S.AWAITING_ALLOCATION], to_team__in=own)
         condition |= Q(status=S.PICKED_UP, assigned_to=user)
+        condition |= Q(status=S.PICKED_UP, to_team__manager=user)
     condition |= Q(status__in=[S.WITH_DUTY, S.PICKED_UP], assigned_to=user)
     condition |= Q(status=S.ALLOCATED, allocated_worker=user)
+    condition |= Q(
+        status__in=[S.ALLOCATED, S.COMPLETED],
+        step_up__eh_worker=user,
+        step_up__joint_visit_at__isnull=True,
+    )
     return (
         _with_due(Transfer.objects.filter(condition))
         .select_related("case", "from_team", "to_team")
-        .order_by("-priority", "next_due_at", "created_at")
+        .order_by(*BY_DEADLINE, "created_at")
         .distinct()
     )
 
@@ -127,7 +162,7 @@ def requests_raised_by(user: User) -> QuerySet[Transfer]:
     return (
         _with_due(Transfer.objects.filter(requested_by=user, status__in=LIVE))
         .select_related("case", "to_team")
-        .order_by("-created_at")
+        .order_by(*BY_DEADLINE, "-created_at")
     )
 
 
@@ -163,54 +198,78 @@ def eh_worker_involved(case) -> Transfer | None:
     """After a step-up is allocated the FFP/FSW stays involved (seed 002): the latest such."""
     return (
         Transfer.objects.filter(case=case, status__in=[S.ALLOCATED, S.COMPLETED], kind="step_up")
-        .select_related("requested_by", "step_up")
+        .select_related("requested_by", "step_up", "step_up__eh_worker")
         .order_by("-allocated_at")
         .first()
     )
 
 
 @dataclass(frozen=True)
-class Action:
-    label: str
-    url_name: str
-    secondary: bool = False
-    warning: bool = False
+class NextStep:
+    """Who holds the request now and what they do next, for the people waiting on it."""
+
+    what: str
+    who: str
+    due_at: datetime | None = None
 
 
-def available_actions(transfer: Transfer, user: User) -> list[Action]:
-    """The next steps this person may take, for the buttons on the transfer page."""
+def next_step(transfer: Transfer, deadlines=None) -> NextStep | None:
+    """The step the request waits on, its owner and its deadline (None when it is over)."""
+    step_up = getattr(transfer, "step_up", None)
+    open_due = {
+        d.kind: d.due_at
+        for d in (deadlines if deadlines is not None else transfer_deadlines(transfer))
+        if d.status in (DeadlineStatus.OPEN, DeadlineStatus.BREACHED)
+    }
+    due = min(open_due.values()) if open_due else None
     status = transfer.status
-    actions: list[Action] = []
-    if status == S.ESCALATION_DISCUSSION and can.review_as_supervisor(transfer, user):
-        actions.append(Action("Review and send to the team manager", "transfers:review"))
-    if status == S.AWAITING_EH_DECISION and can.decide_for_early_help(transfer, user):
-        actions.append(Action("Record the Early Help decision", "transfers:eh_decision"))
-    if status == S.READY_TO_SEND and can.send_to_duty(transfer, user):
-        actions.append(Action("Complete and send the step-up form", "transfers:send"))
-    if status == S.WITH_DUTY and can.act_for_duty(transfer, user):
-        actions.append(Action("Pick up this request", "transfers:pick_up"))
-    if status == S.PICKED_UP and can.decide_for_social_care(transfer, user):
-        actions.append(Action("Record the discussion and decision", "transfers:decision"))
-    if status == S.AWAITING_ALLOCATION and can.allocate(transfer, user):
-        actions.append(Action("Allocate a social worker", "transfers:allocate"))
-    if status in (S.ALLOCATED, S.COMPLETED) and can.record_after_allocation(transfer, user):
-        step_up = transfer.step_up
-        if not step_up.joint_visit_on:
-            actions.append(Action("Record the joint visit", "transfers:joint_visit"))
-        if not step_up.ten_day_discussion_on:
-            actions.append(Action("Record the 10-day discussion", "transfers:ten_day"))
+    supervisor = step_up.supervisor if step_up else None
+    holder = transfer.assigned_to or (transfer.to_team.manager if transfer.to_team else None)
+    if status == S.ESCALATION_DISCUSSION:
+        return NextStep(
+            "Review the escalation discussion and send it to the team manager",
+            f"{supervisor}, supervisor",
+            due,
+        )
+    if status == S.AWAITING_EH_DECISION:
+        return NextStep(
+            "Decide whether the case steps up to Social Care",
+            f"{transfer.from_team.manager}, team manager, {transfer.from_team}",
+            due,
+        )
+    if status == S.READY_TO_SEND:
+        return NextStep(
+            "Send the step-up form to Social Care duty", f"{supervisor}, supervisor", due
+        )
+    if status == S.WITH_DUTY:
+        who = str(transfer.assigned_to) if transfer.assigned_to else f"{transfer.to_team} managers"
+        return NextStep("Pick up the request and discuss it with Early Help", who, due)
+    if status == S.PICKED_UP:
+        return NextStep(
+            "Discuss the request with Early Help and record Social Care's decision",
+            f"{holder}, {transfer.to_team}",
+            due,
+        )
+    if status == S.AWAITING_ALLOCATION:
+        return NextStep("Allocate a social worker", f"{holder}, {transfer.to_team}", due)
+    if status == S.ALLOCATED and step_up:
+        todo = []
+        if not step_up.joint_visit_at:
+            todo.append(f"the joint visit with {step_up.eh_worker or transfer.requested_by}")
+        if not step_up.ten_day_discussion_at:
+            todo.append("the 10-day discussion")
+        return NextStep(
+            "Record " + " and ".join(todo),
+            f"{transfer.allocated_worker}, social worker, {transfer.to_team}",
+            due,
+        )
     if (
         status == S.NOT_AGREED
-        and can.request_escalation(transfer, user)
-        and not transfer.step_up.escalation_requested_at
+        and step_up
+        and not (step_up.refusal_accepted_at or step_up.escalation_requested_at)
     ):
-        actions.append(
-            Action(
-                "Escalate to the Social Care service manager",
-                "transfers:escalate",
-                secondary=True,
-            )
+        return NextStep(
+            "Accept Social Care's decision or escalate it",
+            f"{supervisor}, {transfer.from_team.manager} or the Locality Lead",
         )
-    if transfer.status in WITHDRAWABLE and can.withdraw(transfer, user):
-        actions.append(Action("Withdraw this request", "transfers:withdraw", warning=True))
-    return actions
+    return None

@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/allocate/", views.AllocateView.as_view(), name="allocate"),
     path("<int:pk>/joint-visit/", views.JointVisitView.as_view(), name="joint_visit"),
     path("<int:pk>/ten-day-discussion/", views.TenDayDiscussionView.as_view(), name="ten_day"),
+    path("<int:pk>/new-plan/", views.NewPlanView.as_view(), name="new_plan"),
+    path("<int:pk>/accept-refusal/", views.AcceptRefusalView.as_view(), name="accept_refusal"),
     path("<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("<int:pk>/escalate/", views.EscalateView.as_view(), name="escalate"),
 ]

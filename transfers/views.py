@@ -1,6 +1,7 @@
-"""Thin views over the step-up services. Each loads the transfer only if the user may see its
-case (404 otherwise), checks the step's permission (403), and turns service errors into the
-form's GOV.UK error summary with nothing saved."""
+"""Thin views over the transfer services. Each loads the transfer only if the user may see its
+case (404 otherwise), checks the step's permission (403) through the same `STEPS` table the
+buttons come from, and turns service errors into the form's GOV.UK error summary with nothing
+saved."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -11,35 +12,39 @@ from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from audit.models import AuditEvent
 from cases.views import CaseMixin
 from people.roles import Role
 from people.selectors import users_in_team
 
 from . import permissions as can
 from . import services
+from .actions import STEPS, transfer_actions
 from .forms import (
+    AcceptRefusalForm,
     AllocateSocialWorkerForm,
-    ConfirmForm,
     DutyDecisionForm,
     EhDecisionForm,
     EscalateForm,
     JointVisitForm,
+    NewPlanForm,
+    PickUpForm,
     SendStepUpForm,
     StartStepUpForm,
     SupervisorReviewForm,
     TenDayDiscussionForm,
     WithdrawForm,
+    urgency_initial,
 )
-from .models import WITHDRAWABLE, TransferKind, TransferStatus
+from .models import TransferKind
 from .selectors import (
-    available_actions,
     duty_queue,
+    next_step,
     transfer_deadlines,
     transfer_get_for_user,
     transfer_timeline,
 )
-
-S = TransferStatus
+from .services.step_up import previous_social_worker, reassign_teams, supervisors_for
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -48,6 +53,21 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def _who_acted_last(transfer) -> str:
+    event = (
+        AuditEvent.objects.filter(
+            subject_type__app_label="transfers",
+            subject_type__model="transfer",
+            subject_id=str(transfer.pk),
+        )
+        .exclude(actor=None)
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return str(event.actor) if event else "Someone else"
 
 
 class TransferMixin:
@@ -66,23 +86,22 @@ class TransferDetailView(TransferMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["actions"] = available_actions(self.transfer, self.request.user)
+        deadlines = list(transfer_deadlines(self.transfer))
+        context["actions"] = transfer_actions(self.transfer, self.request.user)
         context["timeline"] = transfer_timeline(self.transfer)
-        context["deadlines"] = transfer_deadlines(self.transfer)
+        context["deadlines"] = deadlines
+        context["next_step"] = next_step(self.transfer, deadlines)
         return context
 
 
 class TransferStepView(TransferMixin, FormView):
-    """One step of the journey. Subclasses say who may (`allowed`), in which states
-    (`statuses`), and what to do (`perform`)."""
+    """One step of the journey. Subclasses name their step (`step`: a key of STEPS, which says
+    who may take it and in which states) and what to do (`perform`)."""
 
     template_name = "transfers/step_form.html"
+    step = ""
     title = ""
-    statuses: tuple[str, ...] = ()
     success_message = ""
-
-    def allowed(self) -> bool:
-        raise NotImplementedError
 
     def perform(self, form) -> None:
         raise NotImplementedError
@@ -94,9 +113,10 @@ class TransferStepView(TransferMixin, FormView):
         return self._guard() or super().post(request, *args, **kwargs)
 
     def _guard(self):
-        if not self.allowed():
+        step = STEPS[self.step]
+        if not step.permission(self.transfer, self.request.user):
             raise PermissionDenied
-        if self.statuses and self.transfer.status not in self.statuses:
+        if not step.allowed(self.transfer, self.request.user):
             messages.info(
                 self.request,
                 f"This request is now '{self.transfer.get_status_display()}': "
@@ -118,13 +138,13 @@ class TransferStepView(TransferMixin, FormView):
             self.transfer.refresh_from_db()
             messages.error(
                 self.request,
-                "Someone else acted on this request first: it is now "
+                f"{_who_acted_last(self.transfer)} acted on this request first: it is now "
                 f"'{self.transfer.get_status_display()}'. Nothing you entered was saved.",
             )
             return redirect(self.transfer.get_absolute_url())
         messages.success(self.request, self.success_message)
         if transfer_get_for_user(user=self.request.user, pk=self.transfer.pk) is None:
-            # The step handed the case back (refused, withdrawn): its page is no longer theirs.
+            # The step handed the case on (reassigned, withdrawn): its page is no longer theirs.
             return redirect("home")
         return redirect(self.transfer.get_absolute_url())
 
@@ -134,11 +154,19 @@ class StepUpStartView(CaseMixin, FormView):
     form_class = StartStepUpForm
 
     def has_case_permission(self) -> bool:
-        return can.start_step_up(self.case, self.request.user)
+        return can.may_start_step_up(self.case, self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        if not can.start_step_up(self.case, request.user):
+            messages.info(request, "This case already has a transfer in progress.")
+            return redirect(self.case.get_absolute_url())
+        return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        supervisors = users_in_team(self.case.current_team, Role.EH_SUPERVISOR)
-        return {**super().get_form_kwargs(), "supervisors": supervisors}
+        return {
+            **super().get_form_kwargs(),
+            "supervisors": supervisors_for(self.case.current_team),
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -151,7 +179,7 @@ class StepUpStartView(CaseMixin, FormView):
     def form_valid(self, form):
         try:
             transfer = services.step_up_start(
-                case=self.case, by=self.request.user, **form.cleaned_data
+                case=self.case, by=self.request.user, **form.service_kwargs()
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -163,26 +191,20 @@ class StepUpStartView(CaseMixin, FormView):
 
 
 class SupervisorReviewView(TransferStepView):
+    step = "transfers:review"
     form_class = SupervisorReviewForm
     title = "Review the escalation discussion"
-    statuses = (S.ESCALATION_DISCUSSION,)
     success_message = "Sent to the team manager for a decision."
-
-    def allowed(self):
-        return can.review_as_supervisor(self.transfer, self.request.user)
 
     def perform(self, form):
         services.step_up_submit(transfer=self.transfer, by=self.request.user, **form.cleaned_data)
 
 
 class EhDecisionView(TransferStepView):
+    step = "transfers:eh_decision"
     form_class = EhDecisionForm
     title = "Early Help decision: step up to Social Care?"
-    statuses = (S.AWAITING_EH_DECISION,)
     success_message = "Decision recorded."
-
-    def allowed(self):
-        return can.decide_for_early_help(self.transfer, self.request.user)
 
     def perform(self, form):
         services.step_up_eh_decide(
@@ -191,19 +213,13 @@ class EhDecisionView(TransferStepView):
 
 
 class SendStepUpView(TransferStepView):
+    step = "transfers:send"
     form_class = SendStepUpForm
     title = "Step-up form to Social Care duty"
-    statuses = (S.READY_TO_SEND,)
     success_message = "Step-up form sent."
 
-    def allowed(self):
-        return can.send_to_duty(self.transfer, self.request.user)
-
     def get_initial(self):
-        return {
-            "urgent": "yes" if self.transfer.urgent else "no",
-            "section_47": self.transfer.section_47,
-        }
+        return {"urgency": urgency_initial(self.transfer)}
 
     def get_context_data(self, **kwargs):
         try:
@@ -213,46 +229,38 @@ class SendStepUpView(TransferStepView):
         return super().get_context_data(route=route, **kwargs)
 
     def perform(self, form):
-        services.step_up_send(transfer=self.transfer, by=self.request.user, **form.cleaned_data)
+        services.step_up_send(transfer=self.transfer, by=self.request.user, **form.service_kwargs())
 
 
 class PickUpView(TransferStepView):
-    form_class = ConfirmForm
+    step = "transfers:pick_up"
+    form_class = PickUpForm
     title = "Pick up this step-up request"
-    statuses = (S.WITH_DUTY,)
-    success_message = "You have picked up this request. Discuss it with Early Help and decide."
+    success_message = "You have picked up this request."
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "submit": "Pick up this request"}
-
-    def allowed(self):
-        return can.act_for_duty(self.transfer, self.request.user)
+        return {
+            **super().get_form_kwargs(),
+            "teams": reassign_teams(self.transfer),
+            "keep_label": f"Me, for {self.transfer.to_team}",
+        }
 
     def perform(self, form):
-        services.step_up_pick_up(transfer=self.transfer, by=self.request.user)
+        services.step_up_pick_up(
+            transfer=self.transfer, by=self.request.user, **form.service_kwargs()
+        )
 
 
 class DutyDecisionView(TransferStepView):
+    step = "transfers:decision"
     form_class = DutyDecisionForm
     title = "Record the discussion and Social Care's decision"
-    statuses = (S.PICKED_UP,)
     success_message = "Decision recorded."
 
-    def allowed(self):
-        return can.decide_for_social_care(self.transfer, self.request.user)
-
     def perform(self, form):
-        data = form.cleaned_data
         try:
             services.step_up_decide(
-                transfer=self.transfer,
-                by=self.request.user,
-                agreed=data["agreed"],
-                discussion_held_at=form.discussion_held_at,
-                note=data["note"],
-                contact_reference=data["contact_reference"],
-                referral_reference=data["referral_reference"],
-                plan_type=data["plan_type"] or "cin",
+                transfer=self.transfer, by=self.request.user, **form.service_kwargs()
             )
         except ValidationError as error:
             if hasattr(error, "error_dict") and "discussion_held_at" in error.error_dict:
@@ -263,17 +271,18 @@ class DutyDecisionView(TransferStepView):
 
 
 class AllocateView(TransferStepView):
+    step = "transfers:allocate"
     form_class = AllocateSocialWorkerForm
     title = "Allocate a social worker"
-    statuses = (S.AWAITING_ALLOCATION,)
     success_message = "Allocated. The joint visit and 10-day discussion deadlines have started."
-
-    def allowed(self):
-        return can.allocate(self.transfer, self.request.user)
 
     def get_form_kwargs(self):
         workers = users_in_team(self.transfer.to_team, Role.SOCIAL_WORKER)
-        return {**super().get_form_kwargs(), "workers": workers}
+        return {
+            **super().get_form_kwargs(),
+            "workers": workers,
+            "previous": previous_social_worker(self.transfer),
+        }
 
     def perform(self, form):
         services.step_up_allocate(
@@ -281,44 +290,59 @@ class AllocateView(TransferStepView):
         )
 
 
+def _time_errors_to_date(error: ValidationError, field: str, date_field: str):
+    if hasattr(error, "error_dict") and field in error.error_dict:
+        return ValidationError({date_field: error.error_dict.pop(field)})
+    return error
+
+
 class JointVisitView(TransferStepView):
+    step = "transfers:joint_visit"
     form_class = JointVisitForm
     title = "Record the joint visit"
-    statuses = (S.ALLOCATED, S.COMPLETED)
     success_message = "Joint visit recorded."
 
-    def allowed(self):
-        return can.record_after_allocation(self.transfer, self.request.user)
-
     def perform(self, form):
-        services.step_up_record_joint_visit(
-            transfer=self.transfer, by=self.request.user, **form.cleaned_data
-        )
+        try:
+            services.step_up_record_joint_visit(
+                transfer=self.transfer, by=self.request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            raise _time_errors_to_date(error, "visited_at", "visited_on") from error
 
 
 class TenDayDiscussionView(TransferStepView):
+    step = "transfers:ten_day"
     form_class = TenDayDiscussionForm
     title = "Record the 10-day discussion"
-    statuses = (S.ALLOCATED, S.COMPLETED)
     success_message = "10-day discussion recorded."
 
-    def allowed(self):
-        return can.record_after_allocation(self.transfer, self.request.user)
+    def perform(self, form):
+        try:
+            services.step_up_record_ten_day_discussion(
+                transfer=self.transfer, by=self.request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            raise _time_errors_to_date(error, "held_at", "held_on") from error
+
+
+class NewPlanView(TransferStepView):
+    step = "transfers:new_plan"
+    form_class = NewPlanForm
+    title = "Record a new plan"
+    success_message = "New plan recorded. The safety plan is no longer in force."
 
     def perform(self, form):
-        services.step_up_record_ten_day_discussion(
+        services.step_up_record_new_plan(
             transfer=self.transfer, by=self.request.user, **form.cleaned_data
         )
 
 
 class WithdrawView(TransferStepView):
+    step = "transfers:withdraw"
     form_class = WithdrawForm
     title = "Withdraw this request"
-    statuses = tuple(WITHDRAWABLE)
     success_message = "Request withdrawn. Everyone involved has been told."
-
-    def allowed(self):
-        return can.withdraw(self.transfer, self.request.user)
 
     def perform(self, form):
         services.transfer_withdraw(
@@ -326,14 +350,23 @@ class WithdrawView(TransferStepView):
         )
 
 
+class AcceptRefusalView(TransferStepView):
+    step = "transfers:accept_refusal"
+    form_class = AcceptRefusalForm
+    title = "Accept Social Care's decision"
+    success_message = "Decision accepted. The case carries on with Early Help."
+
+    def perform(self, form):
+        services.step_up_accept_refusal(
+            transfer=self.transfer, by=self.request.user, note=form.cleaned_data["note"]
+        )
+
+
 class EscalateView(TransferStepView):
+    step = "transfers:escalate"
     form_class = EscalateForm
     title = "Escalate Social Care's decision"
-    statuses = (S.NOT_AGREED,)
     success_message = "Escalated. The Social Care service manager has been told."
-
-    def allowed(self):
-        return can.request_escalation(self.transfer, self.request.user)
 
     def perform(self, form):
         services.step_up_request_escalation(

@@ -1,24 +1,28 @@
+from .common import transfer_withdraw
 from .step_up import (
+    step_up_accept_refusal,
     step_up_allocate,
     step_up_decide,
     step_up_eh_decide,
     step_up_pick_up,
     step_up_record_joint_visit,
+    step_up_record_new_plan,
     step_up_record_ten_day_discussion,
     step_up_request_escalation,
     step_up_route,
     step_up_send,
     step_up_start,
     step_up_submit,
-    transfer_withdraw,
 )
 
 __all__ = [
+    "step_up_accept_refusal",
     "step_up_allocate",
     "step_up_decide",
     "step_up_eh_decide",
     "step_up_pick_up",
     "step_up_record_joint_visit",
+    "step_up_record_new_plan",
     "step_up_record_ten_day_discussion",
     "step_up_request_escalation",
     "step_up_route",

@@ -1,7 +1,7 @@
 """A small authority for step-up tests, and a way to walk a step-up to any stage."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -121,7 +121,12 @@ def walk_step_up(
     steps = [
         lambda t: services.step_up_submit(transfer=t, by=w.supervisor, supervisor_notes="Notes"),
         lambda t: services.step_up_eh_decide(
-            transfer=t, by=w.eh_tm, agreed=True, outcome="Outcome", actions="Actions"
+            transfer=t,
+            by=w.eh_tm,
+            all_work_done=True,
+            threshold_met=True,
+            outcome="Outcome",
+            actions="Actions",
         ),
         lambda t: services.step_up_send(
             transfer=t,
@@ -129,6 +134,7 @@ def walk_step_up(
             request_summary="Summary",
             current_risks="Risks",
             family_informed=True,
+            family_agrees=True,
             urgent=urgent,
             section_47=section_47,
         ),
@@ -136,7 +142,7 @@ def walk_step_up(
         lambda t: services.step_up_decide(
             transfer=t,
             by=t.assigned_to,
-            agreed=True,
+            outcome="s17_assessment",
             discussion_held_at=timezone.now(),
             note="Agreed",
             contact_reference="C1",
@@ -167,6 +173,14 @@ def closed_recently(case: Case, by: User, days: int) -> None:
         last_closed_to_social_care_by=by,
     )
     case.refresh_from_db()
+
+
+def at(day: date) -> datetime:
+    """A moment on `day` for recording a visit or discussion: now, if `day` is today (after
+    the allocation, not in the future); otherwise midday London time."""
+    if day == timezone.localdate():
+        return timezone.now()
+    return datetime.combine(day, time(12), tzinfo=timezone.get_current_timezone())
 
 
 @pytest.fixture

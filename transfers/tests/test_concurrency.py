@@ -62,7 +62,7 @@ def test_two_managers_deciding_at_once(world):
             lambda: services.step_up_decide(
                 transfer=transfer,
                 by=world.duty_atm,
-                agreed=True,
+                outcome="s17_assessment",
                 discussion_held_at=timezone.now(),
                 note="Yes",
                 contact_reference="C",
@@ -71,7 +71,7 @@ def test_two_managers_deciding_at_once(world):
             lambda: services.step_up_decide(
                 transfer=transfer,
                 by=world.duty_tm,
-                agreed=False,
+                outcome="nfa_advice",
                 discussion_held_at=timezone.now(),
                 note="No",
             ),

@@ -19,7 +19,7 @@ from deadlines.models import Deadline
 from people.roles import Role
 from transfers import services
 from transfers.models import Transfer, TransferKind, TransferStatus
-from transfers.tests.conftest import closed_recently
+from transfers.tests.conftest import at, closed_recently
 
 S = TransferStatus
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_the_discussion_cannot_be_before_the_form_was_sent(world, walk):
             services.step_up_decide(
                 transfer=transfer,
                 by=world.duty_atm,
-                agreed=False,
+                outcome="nfa_advice",
                 discussion_held_at=london(2026, 11, 24, 11, 14),
                 note="No",
             )
@@ -60,7 +60,7 @@ def test_the_discussion_cannot_be_before_the_form_was_sent(world, walk):
         services.step_up_decide(
             transfer=transfer,
             by=world.duty_atm,
-            agreed=False,
+            outcome="nfa_advice",
             discussion_held_at=london(2026, 11, 24, 11, 15),
             note="No",
         )
@@ -96,21 +96,22 @@ def test_a_joint_visit_is_recorded_once_and_with_the_early_help_worker(world, wa
     transfer = walk(S.ALLOCATED)
     with pytest.raises(ValidationError) as error:
         services.step_up_record_joint_visit(
-            transfer=transfer, by=world.sw, visited_on=today, eh_worker_attended=False
+            transfer=transfer, by=world.sw, visited_at=at(today), eh_worker_attended=False
         )
-    assert "eh_worker_attended" in error.value.error_dict
+    # Without the Early Help worker, the visit is recordable only with the reason.
+    assert "eh_worker_absent_reason" in error.value.error_dict
     services.step_up_record_joint_visit(
-        transfer=transfer, by=world.sw, visited_on=today, eh_worker_attended=True
+        transfer=transfer, by=world.sw, visited_at=at(today), eh_worker_attended=True
     )
     with pytest.raises(ValidationError, match="already recorded"):
         services.step_up_record_joint_visit(
             transfer=transfer,
             by=world.sw,
-            visited_on=today - timedelta(days=1),
+            visited_at=at(today - timedelta(days=1)),
             eh_worker_attended=True,
         )
     transfer.refresh_from_db()
-    assert transfer.step_up.joint_visit_on == today
+    assert timezone.localtime(transfer.step_up.joint_visit_at).date() == today
 
 
 def test_the_10_day_discussion_is_recorded_once(world, walk, today):
@@ -118,7 +119,7 @@ def test_the_10_day_discussion_is_recorded_once(world, walk, today):
     kwargs = {
         "transfer": transfer,
         "by": world.sw,
-        "held_on": today,
+        "held_at": at(today),
         "worker_invited": True,
         "supervisor_invited": True,
         "new_plan_agreed": False,
@@ -133,14 +134,14 @@ def test_the_safety_plan_stays_in_force_until_a_new_plan_is_recorded(world, walk
     world.case.refresh_from_db()
     assert world.case.safety_plan_in_force
     services.step_up_record_joint_visit(
-        transfer=transfer, by=world.sw, visited_on=today, eh_worker_attended=True
+        transfer=transfer, by=world.sw, visited_at=at(today), eh_worker_attended=True
     )
     world.case.refresh_from_db()
     assert world.case.safety_plan_in_force
     services.step_up_record_ten_day_discussion(
         transfer=transfer,
         by=world.sw,
-        held_on=today,
+        held_at=at(today),
         worker_invited=True,
         supervisor_invited=True,
         new_plan_agreed=True,
@@ -178,7 +179,8 @@ def test_a_broker_that_is_down_does_not_turn_a_saved_step_into_an_error(
                 "request_summary": "s",
                 "current_risks": "r",
                 "family_informed": "yes",
-                "urgent": "yes",
+                "family_agrees": "yes",
+                "urgency": "urgent",
             },
         )
     assert response.status_code == 302
@@ -192,7 +194,7 @@ def test_a_broker_that_is_down_does_not_turn_a_saved_step_into_an_error(
 STALE_STEPS = {
     S.ESCALATION_DISCUSSION: lambda w, t: services.step_up_submit(transfer=t, by=w.supervisor),
     S.AWAITING_EH_DECISION: lambda w, t: services.step_up_eh_decide(
-        transfer=t, by=w.eh_tm, agreed=True, outcome="o", actions="a"
+        transfer=t, by=w.eh_tm, all_work_done=True, threshold_met=True, outcome="o", actions="a"
     ),
     S.READY_TO_SEND: lambda w, t: services.step_up_send(
         transfer=t,
@@ -200,12 +202,17 @@ STALE_STEPS = {
         request_summary="s",
         current_risks="r",
         family_informed=True,
+        family_agrees=True,
         urgent=False,
         section_47=False,
     ),
     S.WITH_DUTY: lambda w, t: services.step_up_pick_up(transfer=t, by=w.duty_atm),
     S.PICKED_UP: lambda w, t: services.step_up_decide(
-        transfer=t, by=w.duty_atm, agreed=False, discussion_held_at=timezone.now(), note="No"
+        transfer=t,
+        by=w.duty_atm,
+        outcome="nfa_advice",
+        discussion_held_at=timezone.now(),
+        note="No",
     ),
 }
 
@@ -257,7 +264,12 @@ def test_a_team_manager_of_another_team_cannot_decide_for_early_help(world, walk
     transfer = walk(S.AWAITING_EH_DECISION)
     with pytest.raises(PermissionDenied):
         services.step_up_eh_decide(
-            transfer=transfer, by=world.duty_tm, agreed=True, outcome="o", actions="a"
+            transfer=transfer,
+            by=world.duty_tm,
+            all_work_done=True,
+            threshold_met=True,
+            outcome="o",
+            actions="a",
         )
 
 
@@ -274,7 +286,7 @@ def test_an_escalation_without_service_managers_reaches_the_assistant_director(
     services.step_up_decide(
         transfer=transfer,
         by=world.duty_atm,
-        agreed=False,
+        outcome="nfa_advice",
         discussion_held_at=timezone.now(),
         note="No",
     )
@@ -283,7 +295,8 @@ def test_an_escalation_without_service_managers_reaches_the_assistant_director(
         services.step_up_request_escalation(
             transfer=transfer, by=world.locality_lead, note="Disagree"
         )
-    assert [m.to for m in mail.outbox] == [[director.email]]
+    escalations = [m.to for m in mail.outbox if "escalated to you" in m.subject]
+    assert escalations == [[director.email]]
 
 
 def test_after_a_refusal_the_duty_manager_is_sent_home_not_to_a_404(client, world, walk):
@@ -298,6 +311,7 @@ def test_after_a_refusal_the_duty_manager_is_sent_home_not_to_a_404(client, worl
             "discussion_date_2": now.year,
             "discussion_time": now.strftime("%H:%M"),
             "agreed": "no",
+            "refused_outcome": "nfa_advice",
             "note": "Below threshold",
         },
     )
@@ -309,7 +323,7 @@ def test_team_deadlines_hide_cases_the_user_no_longer_sees(client, world, walk):
     services.step_up_decide(
         transfer=transfer,
         by=world.duty_atm,
-        agreed=False,
+        outcome="nfa_advice",
         discussion_held_at=timezone.now(),
         note="No",
     )
@@ -323,11 +337,21 @@ def test_the_services_refuse_blank_required_text(world, walk):
     transfer = walk(S.AWAITING_EH_DECISION)
     with pytest.raises(ValidationError) as error:
         services.step_up_eh_decide(
-            transfer=transfer, by=world.eh_tm, agreed=True, outcome=" ", actions=""
+            transfer=transfer,
+            by=world.eh_tm,
+            all_work_done=True,
+            threshold_met=True,
+            outcome=" ",
+            actions="",
         )
     assert {"outcome", "actions"} <= set(error.value.error_dict)
     transfer = services.step_up_eh_decide(
-        transfer=transfer, by=world.eh_tm, agreed=True, outcome="o", actions="a"
+        transfer=transfer,
+        by=world.eh_tm,
+        all_work_done=True,
+        threshold_met=True,
+        outcome="o",
+        actions="a",
     )
     with pytest.raises(ValidationError) as error:
         services.step_up_send(
@@ -336,6 +360,7 @@ def test_the_services_refuse_blank_required_text(world, walk):
             request_summary="",
             current_risks="",
             family_informed=True,
+            family_agrees=True,
             urgent=False,
             section_47=False,
         )

@@ -16,7 +16,7 @@ from deadlines.calendar import LONDON
 from deadlines.models import Deadline, DeadlineStatus, OutboxEmail
 from transfers import services
 from transfers.models import Transfer, TransferStatus
-from transfers.tests.conftest import closed_recently
+from transfers.tests.conftest import at, closed_recently
 
 S = TransferStatus
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_a_case_not_open_to_early_help_cannot_be_stepped_up(world):
     world.case.current_team = world.cin
     world.case.save()
     world.ffp.memberships.create(team=world.cin)
-    with pytest.raises(ValidationError, match="Early Help or Graft"):
+    with pytest.raises(PermissionDenied, match="Early Help or Graft"):
         services.step_up_start(
             case=world.case,
             by=world.ffp,
@@ -132,7 +132,8 @@ def test_eh_not_agreed_records_advice_and_the_case_stays_with_early_help(world, 
     services.step_up_eh_decide(
         transfer=transfer,
         by=world.eh_tm,
-        agreed=False,
+        all_work_done=True,
+        threshold_met=False,
         outcome="Threshold not met",
         actions="TAF meeting",
         advice="Try a family group conference",
@@ -143,7 +144,8 @@ def test_eh_not_agreed_records_advice_and_the_case_stays_with_early_help(world, 
     world.case.refresh_from_db()
     assert world.case.current_team == world.eh
     assert world.case.plan_type == PlanType.EARLY_HELP
-    assert not Deadline.objects.exists()
+    # The Early Help clocks were met; nothing is left running.
+    assert not Deadline.objects.filter(status=DeadlineStatus.OPEN).exists()
 
 
 def test_eh_not_agreed_needs_advice(world, walk):
@@ -152,7 +154,8 @@ def test_eh_not_agreed_needs_advice(world, walk):
         services.step_up_eh_decide(
             transfer=transfer,
             by=world.eh_tm,
-            agreed=False,
+            all_work_done=True,
+            threshold_met=False,
             outcome="No",
             actions="None",
             advice=" ",
@@ -166,7 +169,12 @@ def test_only_the_eh_team_manager_decides(world, walk):
     for person in (world.ffp, world.supervisor, world.graft_tm, world.duty_tm):
         with pytest.raises(PermissionDenied):
             services.step_up_eh_decide(
-                transfer=transfer, by=person, agreed=True, outcome="o", actions="a"
+                transfer=transfer,
+                by=person,
+                all_work_done=True,
+                threshold_met=True,
+                outcome="o",
+                actions="a",
             )
 
 
@@ -188,10 +196,20 @@ def test_a_graft_case_is_decided_by_the_graft_team_manager(world):
     services.step_up_submit(transfer=transfer, by=world.supervisor)
     with pytest.raises(PermissionDenied):
         services.step_up_eh_decide(
-            transfer=transfer, by=world.eh_tm, agreed=True, outcome="o", actions="a"
+            transfer=transfer,
+            by=world.eh_tm,
+            all_work_done=True,
+            threshold_met=True,
+            outcome="o",
+            actions="a",
         )
     services.step_up_eh_decide(
-        transfer=transfer, by=world.graft_tm, agreed=True, outcome="o", actions="a"
+        transfer=transfer,
+        by=world.graft_tm,
+        all_work_done=True,
+        threshold_met=True,
+        outcome="o",
+        actions="a",
     )
     transfer.refresh_from_db()
     assert transfer.status == S.READY_TO_SEND
@@ -207,10 +225,13 @@ def test_the_form_cannot_be_sent_before_the_eh_team_manager_agreed(world, walk):
                 request_summary="s",
                 current_risks="r",
                 family_informed=True,
+                family_agrees=True,
                 urgent=False,
                 section_47=False,
             )
-        assert not Deadline.objects.filter(subject_id=str(transfer.pk)).exists()
+        assert not Deadline.objects.filter(
+            subject_id=str(transfer.pk), kind__in=["step_up_urgent", "step_up_standard"]
+        ).exists()
         services.transfer_withdraw(transfer=transfer, by=world.ffp, reason="Test reset")
 
 
@@ -275,7 +296,7 @@ def test_a_case_closed_to_social_care_within_12_weeks_goes_to_the_closing_manage
     services.step_up_decide(
         transfer=transfer,
         by=world.cin_tm,
-        agreed=True,
+        outcome="s17_assessment",
         discussion_held_at=timezone.now(),
         note="ok",
         contact_reference="C",
@@ -330,12 +351,11 @@ def test_agreed_moves_the_case_to_social_care_awaiting_allocation(world, walk):
         services.step_up_decide(
             transfer=transfer,
             by=world.duty_atm,
-            agreed=True,
+            outcome="s17_assessment",
             discussion_held_at=held,
             note="Threshold met",
             contact_reference="EHM-1",
             referral_reference="LCS-9",
-            plan_type=PlanType.CIN,
         )
     transfer.refresh_from_db()
     assert transfer.status == S.AWAITING_ALLOCATION
@@ -343,17 +363,18 @@ def test_agreed_moves_the_case_to_social_care_awaiting_allocation(world, walk):
         "EHM-1",
         "LCS-9",
     )
+    assert transfer.step_up.sc_outcome == "s17_assessment"
     world.case.refresh_from_db()
-    assert world.case.plan_type == PlanType.CIN
+    # The plan type changes only when a plan exists: a section 17 assessment is not a plan.
+    assert world.case.plan_type == PlanType.EARLY_HELP
+    assert world.case.involvement == "social_care"
     assert world.case.current_team == world.duty
     assert world.case.allocated_worker is None
     history = list(Allocation.objects.filter(case=world.case).order_by("id"))
     assert history[-1].team == world.duty and history[-1].ended_at is None
     deadline = deadline_of(transfer, "step_up_standard")
     assert deadline.status == DeadlineStatus.MET and deadline.met_at == held
-    assert AuditEvent.objects.filter(
-        case=world.case, action="case.update", changes__plan_type=["early_help", "cin"]
-    ).exists()
+    assert not AuditEvent.objects.filter(case=world.case, changes__has_key="plan_type").exists()
 
 
 def test_agreed_needs_the_contact_and_referral_references(world, walk):
@@ -362,7 +383,7 @@ def test_agreed_needs_the_contact_and_referral_references(world, walk):
         services.step_up_decide(
             transfer=transfer,
             by=world.duty_atm,
-            agreed=True,
+            outcome="s17_assessment",
             discussion_held_at=timezone.now(),
             note="",
             contact_reference="",
@@ -381,7 +402,7 @@ def test_a_discussion_in_the_future_is_refused(world, walk):
         services.step_up_decide(
             transfer=transfer,
             by=world.duty_atm,
-            agreed=False,
+            outcome="nfa_advice",
             discussion_held_at=timezone.now() + timedelta(hours=1),
             note="No",
         )
@@ -393,7 +414,7 @@ def test_not_agreed_keeps_the_case_with_early_help(world, walk):
     services.step_up_decide(
         transfer=transfer,
         by=world.duty_atm,
-        agreed=False,
+        outcome="nfa_advice",
         discussion_held_at=timezone.now(),
         note="Below threshold",
     )
@@ -411,7 +432,7 @@ def test_not_agreed_needs_reasons(world, walk):
         services.step_up_decide(
             transfer=transfer,
             by=world.duty_atm,
-            agreed=False,
+            outcome="nfa_advice",
             discussion_held_at=timezone.now(),
             note="",
         )
@@ -423,14 +444,14 @@ def test_only_the_manager_who_picked_it_up_or_the_team_manager_decides(world, wa
         services.step_up_decide(
             transfer=transfer,
             by=world.sw,
-            agreed=False,
+            outcome="nfa_advice",
             discussion_held_at=timezone.now(),
             note="No",
         )
     services.step_up_decide(
         transfer=transfer,
         by=world.duty_tm,
-        agreed=False,
+        outcome="nfa_advice",
         discussion_held_at=timezone.now(),
         note="No",
     )
@@ -443,7 +464,7 @@ def test_the_locality_lead_escalates_a_refusal_to_the_service_manager(
     services.step_up_decide(
         transfer=transfer,
         by=world.duty_atm,
-        agreed=False,
+        outcome="nfa_advice",
         discussion_held_at=timezone.now(),
         note="No",
     )
@@ -454,7 +475,8 @@ def test_the_locality_lead_escalates_a_refusal_to_the_service_manager(
         services.step_up_request_escalation(
             transfer=transfer, by=world.locality_lead, note="Risks are rising"
         )
-    assert [m.to for m in mail.outbox] == [[world.service_manager.email]]
+    escalations = [m.to for m in mail.outbox if "escalated to you" in m.subject]
+    assert escalations == [[world.service_manager.email]]
     assert AuditEvent.objects.filter(
         action="transfer.escalation_requested", actor=world.locality_lead
     ).exists()
@@ -490,7 +512,7 @@ def test_only_a_social_worker_of_the_receiving_team_can_be_allocated(world, walk
 def test_joint_visit_and_ten_day_discussion_complete_the_step_up(world, walk, today):
     transfer = walk(S.ALLOCATED)
     services.step_up_record_joint_visit(
-        transfer=transfer, by=world.sw, visited_on=today, eh_worker_attended=True
+        transfer=transfer, by=world.sw, visited_at=at(today), eh_worker_attended=True
     )
     assert deadline_of(transfer, "joint_visit").status == DeadlineStatus.MET
     transfer.refresh_from_db()
@@ -498,7 +520,7 @@ def test_joint_visit_and_ten_day_discussion_complete_the_step_up(world, walk, to
     services.step_up_record_ten_day_discussion(
         transfer=transfer,
         by=world.sw,
-        held_on=today,
+        held_at=at(today),
         worker_invited=True,
         supervisor_invited=True,
         new_plan_agreed=True,
@@ -515,7 +537,7 @@ def test_a_joint_visit_in_the_future_or_before_allocation_is_refused(world, walk
     for day in (today + timedelta(days=1), today - timedelta(days=3)):
         with pytest.raises(ValidationError):
             services.step_up_record_joint_visit(
-                transfer=transfer, by=world.sw, visited_on=day, eh_worker_attended=True
+                transfer=transfer, by=world.sw, visited_at=at(day), eh_worker_attended=True
             )
     assert deadline_of(transfer, "joint_visit").status == DeadlineStatus.OPEN
 
@@ -526,7 +548,7 @@ def test_the_10_day_discussion_must_invite_the_early_help_worker_and_supervisor(
         services.step_up_record_ten_day_discussion(
             transfer=transfer,
             by=world.sw,
-            held_on=today,
+            held_at=at(today),
             worker_invited=False,
             supervisor_invited=False,
             new_plan_agreed=False,
@@ -536,10 +558,11 @@ def test_the_10_day_discussion_must_invite_the_early_help_worker_and_supervisor(
 
 def test_someone_outside_the_receiving_team_cannot_record_the_visit(world, walk, today):
     transfer = walk(S.ALLOCATED)
-    with pytest.raises(PermissionDenied):
-        services.step_up_record_joint_visit(
-            transfer=transfer, by=world.ffp, visited_on=today, eh_worker_attended=True
-        )
+    for person in (world.supervisor, world.cin_sw):
+        with pytest.raises(PermissionDenied):
+            services.step_up_record_joint_visit(
+                transfer=transfer, by=person, visited_at=at(today), eh_worker_attended=True
+            )
 
 
 def test_a_late_joint_visit_is_recorded_as_met_late(world, walk):
@@ -549,7 +572,7 @@ def test_a_late_joint_visit_is_recorded_as_met_late(world, walk):
         services.step_up_record_joint_visit(
             transfer=transfer,
             by=world.sw,
-            visited_on=timezone.localdate(),
+            visited_at=at(timezone.localdate()),
             eh_worker_attended=True,
         )
     assert deadline_of(transfer, "joint_visit").met_late

@@ -38,7 +38,7 @@ def test_a_worker_starts_a_step_up_from_the_case_page(client, world):
             "concerns": "Bruising",
             "work_tried": "Support",
             "why_now": "New injury",
-            "urgent": "yes",
+            "urgency": "urgent",
         },
     )
     transfer = Transfer.objects.get()
@@ -57,7 +57,7 @@ def test_missing_fields_show_an_error_summary_and_save_nothing(client, world):
     for message in (
         "Choose the Early Help supervisor",
         "Enter what has been tried",
-        "Select yes if this is urgent safeguarding",
+        "Select how urgent this is",
     ):
         assert message in content
     assert "Only this</textarea>" in content  # nothing typed is lost
@@ -90,7 +90,8 @@ def test_the_supervisor_sends_the_discussion_to_the_team_manager(client, world, 
         ("sw", "pick_up", S.WITH_DUTY),
         ("sw", "decision", S.PICKED_UP),
         ("sw", "allocate", S.AWAITING_ALLOCATION),
-        ("ffp", "joint_visit", S.ALLOCATED),
+        ("supervisor", "joint_visit", S.ALLOCATED),
+        ("ffp", "ten_day", S.ALLOCATED),
     ],
 )
 def test_each_step_refuses_the_wrong_role(client, world, walk, who, step, stage):
@@ -108,12 +109,19 @@ def test_the_eh_team_manager_decides_with_advice_when_not_agreed(client, world, 
     transfer = walk(S.AWAITING_EH_DECISION)
     client.force_login(world.eh_tm)
     response = client.post(
-        url("eh_decision", transfer), {"agreed": "no", "outcome": "Not yet", "actions": "TAF"}
+        url("eh_decision", transfer),
+        {"all_work_done": "no", "threshold_met": "yes", "outcome": "Not yet", "actions": "TAF"},
     )
     assert b"Enter the advice for the supervisor and worker" in response.content
     response = client.post(
         url("eh_decision", transfer),
-        {"agreed": "no", "outcome": "Not yet", "actions": "TAF", "advice": "Try FGC"},
+        {
+            "all_work_done": "no",
+            "threshold_met": "yes",
+            "outcome": "Not yet",
+            "actions": "TAF",
+            "advice": "Try FGC",
+        },
     )
     assert response.status_code == 302
     transfer.refresh_from_db()
@@ -130,7 +138,13 @@ def test_the_send_page_says_why_the_12_week_rule_applies(client, world, walk):
     assert b"12-week rule" in response.content
     response = client.post(
         url("send", transfer),
-        {"request_summary": "s", "current_risks": "r", "family_informed": "yes", "urgent": "no"},
+        {
+            "request_summary": "s",
+            "current_risks": "r",
+            "family_informed": "yes",
+            "family_agrees": "yes",
+            "urgency": "standard",
+        },
     )
     assert response.status_code == 302
     transfer.refresh_from_db()
@@ -139,7 +153,7 @@ def test_the_send_page_says_why_the_12_week_rule_applies(client, world, walk):
     assert b"12-week rule" in client.get(transfer.get_absolute_url()).content
 
 
-def test_the_duty_queue_puts_urgent_and_s47_first(client, world, walk):
+def test_the_duty_queue_orders_by_discussion_deadline_so_urgent_come_first(client, world, walk):
     from cases.tests.factories import CaseFactory
     from transfers.tests.conftest import walk_step_up
 
@@ -173,12 +187,14 @@ def test_the_duty_queue_of_another_team_is_empty(client, world, walk):
 def test_the_duty_manager_picks_up_and_a_second_sees_a_clear_message(client, world, walk):
     transfer = walk(S.WITH_DUTY)
     client.force_login(world.duty_atm)
-    assert client.post(url("pick_up", transfer)).status_code == 302
+    assert client.post(url("pick_up", transfer), {"keep": "keep"}).status_code == 302
     client.force_login(world.duty_tm)
-    response = client.post(url("pick_up", transfer), follow=True)
+    response = client.post(url("pick_up", transfer), {"keep": "keep"}, follow=True)
     assert b"that step is no longer open" in response.content
     transfer.refresh_from_db()
     assert transfer.assigned_to == world.duty_atm
+    queue = client.get(reverse("transfers:duty_queue")).content.decode()
+    assert f"Picked up by {escape(str(world.duty_atm))}" in queue
 
 
 def test_a_stale_form_does_not_half_save(client, world, walk, monkeypatch):
@@ -194,7 +210,7 @@ def test_a_stale_form_does_not_half_save(client, world, walk, monkeypatch):
             **{
                 **kwargs,
                 "by": world.duty_tm,
-                "agreed": False,
+                "outcome": "nfa_advice",
                 "note": "Other manager",
                 "contact_reference": "",
                 "referral_reference": "",
@@ -212,13 +228,14 @@ def test_a_stale_form_does_not_half_save(client, world, walk, monkeypatch):
             "discussion_date_2": now.year,
             "discussion_time": now.strftime("%H:%M"),
             "agreed": "yes",
+            "agreed_outcome": "s17_assessment",
             "contact_reference": "C",
             "referral_reference": "R",
-            "plan_type": "cin",
         },
         follow=True,
     )
-    assert b"Someone else acted on this request first" in response.content
+    # The loser is told who acted first, and nothing they typed was saved.
+    assert f"{escape(str(world.duty_tm))} acted on this request first" in response.content.decode()
     transfer.refresh_from_db()
     assert transfer.status == S.NOT_AGREED
     assert transfer.step_up.referral_reference == ""
@@ -249,6 +266,7 @@ def test_the_decision_form_checks_dates_and_required_references(client, world, w
             "discussion_date_2": tomorrow.year,
             "discussion_time": "10:00",
             "agreed": "no",
+            "refused_outcome": "back_to_early_help",
             "note": "No",
         },
     )
@@ -261,6 +279,7 @@ def test_the_decision_form_checks_dates_and_required_references(client, world, w
             "discussion_date_2": "2026",
             "discussion_time": "25:00",
             "agreed": "no",
+            "refused_outcome": "back_to_early_help",
             "note": "No",
         },
     )
@@ -274,40 +293,31 @@ def test_allocation_then_visit_and_discussion_complete_the_journey(client, world
     client.force_login(world.duty_tm)
     assert client.post(url("allocate", transfer), {"worker": world.sw.pk}).status_code == 302
     client.force_login(world.sw)
-    today = timezone.localdate()
-    date = {"_0": today.day, "_1": today.month, "_2": today.year}
-    future = today + timezone.timedelta(days=2)
+    now = timezone.localtime()
+    date = {"_0": now.day, "_1": now.month, "_2": now.year}
+    clock = now.strftime("%H:%M")
+    future = now + timezone.timedelta(days=2)
     response = client.post(
         url("joint_visit", transfer),
         {
             "visited_on_0": future.day,
             "visited_on_1": future.month,
             "visited_on_2": future.year,
-            "eh_worker_attended": "on",
+            "visited_time": clock,
+            "eh_worker_attended": "yes",
         },
     )
     assert b"cannot be in the future" in response.content
-    response = client.post(
-        url("joint_visit", transfer), {f"visited_on{k}": v for k, v in date.items()}
-    )
-    assert b"confirm they attended" in response.content
-    client.post(
-        url("joint_visit", transfer),
-        {**{f"visited_on{k}": v for k, v in date.items()}, "eh_worker_attended": "on"},
-    )
-    response = client.post(
-        url("ten_day", transfer),
-        {**{f"held_on{k}": v for k, v in date.items()}, "supervisor_invited": "on"},
-    )
+    visit = {**{f"visited_on{k}": v for k, v in date.items()}, "visited_time": clock}
+    response = client.post(url("joint_visit", transfer), {**visit, "eh_worker_attended": "no"})
+    assert b"Enter why the Early Help worker did not attend" in response.content
+    client.post(url("joint_visit", transfer), {**visit, "eh_worker_attended": "yes"})
+    held = {**{f"held_on{k}": v for k, v in date.items()}, "held_time": clock}
+    response = client.post(url("ten_day", transfer), {**held, "supervisor_invited": "on"})
     assert b"The Early Help worker must be invited" in response.content
     client.post(
         url("ten_day", transfer),
-        {
-            **{f"held_on{k}": v for k, v in date.items()},
-            "worker_invited": "on",
-            "supervisor_invited": "on",
-            "new_plan_agreed": "on",
-        },
+        {**held, "worker_invited": "on", "supervisor_invited": "on", "new_plan_agreed": "on"},
     )
     transfer.refresh_from_db()
     assert transfer.status == S.COMPLETED
@@ -397,7 +407,7 @@ def test_the_locality_lead_escalates_from_the_page_and_others_cannot(client, wor
     services.step_up_decide(
         transfer=transfer,
         by=world.duty_atm,
-        agreed=False,
+        outcome="nfa_advice",
         discussion_held_at=timezone.now(),
         note="Below threshold",
     )
@@ -437,7 +447,12 @@ def test_a_graft_case_is_decided_on_the_page_by_the_graft_team_manager(client, w
     client.force_login(world.graft_tm)
     response = client.post(
         url("eh_decision", transfer),
-        {"agreed": "yes", "outcome": "Agreed", "actions": "Send the form"},
+        {
+            "all_work_done": "yes",
+            "threshold_met": "yes",
+            "outcome": "Agreed",
+            "actions": "Send the form",
+        },
     )
     assert response.status_code == 302
     transfer.refresh_from_db()
@@ -452,7 +467,7 @@ def test_under_the_12_week_rule_duty_cannot_pick_up_on_the_page(client, world, w
     client.force_login(world.duty_atm)
     assert client.get(transfer.get_absolute_url()).status_code == 404  # not sent to them
     client.force_login(world.cin_tm)
-    assert client.post(url("pick_up", transfer)).status_code == 302
+    assert client.post(url("pick_up", transfer), {"keep": "keep"}).status_code == 302
     transfer.refresh_from_db()
     assert transfer.assigned_to == world.cin_tm
 
