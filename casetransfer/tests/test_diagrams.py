@@ -83,9 +83,7 @@ def test_a_readme_without_the_markers_is_an_error():
 def test_check_fails_when_the_readme_is_stale(tmp_path, monkeypatch):
     stale = tmp_path / "README.md"
     stale.write_text(f"{START}\nstale\n{END}\n", encoding="utf-8")
-    monkeypatch.setattr(
-        "casetransfer.management.commands.fsm_diagrams.readme_path", lambda: stale
-    )
+    monkeypatch.setattr("casetransfer.management.commands.fsm_diagrams.readme_path", lambda: stale)
     with pytest.raises(CommandError, match="stale"):
         call_command("fsm_diagrams", "--check")
     call_command("fsm_diagrams")
