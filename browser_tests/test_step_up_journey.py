@@ -15,6 +15,19 @@ PASSWORD = "pass-word-123"  # people.tests.factories.UserFactory
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+def _govuk_known_issue(violation: dict, node: dict) -> bool:
+    """GOV.UK Frontend's radios script sets aria-expanded on a radio that reveals a question.
+    ARIA 1.2 does not list it for radios, so axe reports it; GOV.UK keeps it on purpose because
+    screen readers announce it (govuk-frontend issue 979, a documented known issue). Only that
+    one attribute on those radios is let through; every other finding fails the journey."""
+    return (
+        violation["id"] == "aria-allowed-attr"
+        and "govuk-radios__input" in node["html"]
+        and "aria-expanded" in node.get("failureSummary", "")
+        and all("aria-expanded" in line for line in node["failureSummary"].splitlines()[1:])
+    )
+
+
 class Journey:
     """A browser session that signs in as one person after another and checks every page."""
 
@@ -26,11 +39,12 @@ class Journey:
         results = self.axe.run(
             self.page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}}
         )
-        if results.violations_count:
-            found = [
-                f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-                for v in results.response["violations"]
-            ]
+        found = []
+        for violation in results.response["violations"]:
+            nodes = [n for n in violation["nodes"] if not _govuk_known_issue(violation, n)]
+            if nodes:
+                found.append(f"{violation['id']}: {violation['help']} ({len(nodes)} nodes)")
+        if found:
             self.violations[self.page.url] = found
 
     def goto(self, path: str) -> None:
@@ -68,7 +82,11 @@ class Journey:
         self.page.get_by_label(label, exact=True).fill(value)
 
     def choose(self, group: str, option: str) -> None:
-        self.page.get_by_role("group", name=group).get_by_label(option, exact=True).check()
+        """A radio of this question, not of a question revealed inside one of its answers."""
+        fieldset = self.page.get_by_role("group", name=group)
+        name = fieldset.locator("input[type=radio]").first.get_attribute("name")
+        own = fieldset.locator(f"input[type=radio][name='{name}']")
+        self.page.get_by_role("radio", name=option, exact=True).and_(own).check()
 
 
 def test_the_urgent_step_up_end_to_end(page, live_server, world):
@@ -83,7 +101,7 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     journey.fill("What are the concerns?", "Unexplained bruising reported by school.")
     journey.fill("What has been tried to avoid stepping up?", "Parenting support; TAF.")
     journey.fill("Why step up now?", "A new injury this morning.")
-    journey.choose("Is this urgent safeguarding?", "Yes")
+    journey.choose("Is this urgent safeguarding?", "Yes: urgent safeguarding")
     journey.submit("Start the escalation discussion")
     transfer = Transfer.objects.get(case=case)
     assert transfer.urgent
@@ -101,9 +119,8 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     assert "Transfers waiting for you" in page.content()
     journey.click("Step up to Social Care")
     journey.click("Record the Early Help decision")
-    journey.choose(
-        "Has everything been done to avoid stepping up, and is the CIN or CP threshold met?", "Yes"
-    )
+    journey.choose("Has all the work that could avoid a step-up taken place?", "Yes")
+    journey.choose("Does the case meet the threshold for Child in Need or Child Protection?", "Yes")
     journey.fill("Discussion and outcome", "Agreed: threshold met.")
     journey.fill("Actions", "Supervisor to send the step-up form now.")
     journey.submit("Record the decision")
@@ -115,11 +132,15 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     journey.fill("Reason for the request", "Injury; threshold met.")
     journey.fill("Current risks and safety plan", "Safety plan in place with grandmother.")
     journey.choose("Has the family been told about the request?", "Yes")
-    journey.choose("Is this urgent safeguarding?", "Yes")
+    journey.choose("Does the family agree?", "Yes")  # revealed by the answer above
+    journey.choose("Is this urgent safeguarding?", "Yes: urgent safeguarding")
     journey.submit("Send to Social Care duty")
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.WITH_DUTY
-    assert Deadline.objects.get(subject_id=str(transfer.pk)).kind == "step_up_urgent"
+    assert (
+        Deadline.objects.get(subject_id=str(transfer.pk), status=DeadlineStatus.OPEN).kind
+        == "step_up_urgent"
+    )
 
     # Step 3: the duty ATM sees it at the top of the queue, picks it up and decides.
     journey.sign_in(world.duty_atm.username)
@@ -127,6 +148,7 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     assert "Urgent" in page.content()
     journey.click("Step up to Social Care")
     journey.click("Pick up this request")
+    journey.choose("Who will discuss and decide this request?", f"Me, for {world.duty}")
     journey.submit("Pick up this request")
     journey.click("Record the discussion and decision")
     now = timezone.localtime()
@@ -135,9 +157,9 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     journey.fill("Year", str(now.year))
     journey.fill("Time of the discussion", now.strftime("%H:%M"))
     journey.choose("Is the step-up agreed?", "Yes")
+    journey.choose("What happens next?", "Section 17 (Child in Need) assessment")
     journey.fill("Contact reference (EHM)", "EHM-C-1001")
     journey.fill("Referral reference (LCS)", "LCS-R-2002")
-    journey.choose("Plan while awaiting allocation", "Child in Need")
     journey.submit("Record the decision")
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.AWAITING_ALLOCATION
@@ -154,15 +176,18 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     assert "Transfers waiting for you" in page.content()
     journey.goto(transfer.get_absolute_url())
     journey.click("Record the joint visit")
+    now = timezone.localtime()
     journey.fill("Day", str(now.day))
     journey.fill("Month", str(now.month))
     journey.fill("Year", str(now.year))
-    page.get_by_label("The Early Help worker (FFP/FSW) visited with the social worker").check()
+    journey.fill("Time of the joint visit", now.strftime("%H:%M"))
+    journey.choose("Did the Early Help worker (FFP/FSW) visit with the social worker?", "Yes")
     journey.submit("Record the joint visit")
     journey.click("Record the 10-day discussion")
     journey.fill("Day", str(now.day))
     journey.fill("Month", str(now.month))
     journey.fill("Year", str(now.year))
+    journey.fill("Time of the 10-day discussion", now.strftime("%H:%M"))
     page.get_by_label("The Early Help worker (FFP/FSW) was invited").check()
     page.get_by_label("The Early Help supervisor was invited").check()
     journey.submit("Record the 10-day discussion")
@@ -181,6 +206,69 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
         assert step in page.content()
     assert AuditEvent.objects.filter(subject_id=str(transfer.pk)).count() >= 8
 
+    assert journey.violations == {}, journey.violations
+
+
+def test_the_graft_route_and_the_early_help_workers_view(page, live_server, world):
+    """A Graft case: the Graft TM stands in for the supervisor, starts it for the worker who
+    holds the case, and decides it; the worker sees the request and what happens next."""
+    from cases.models import Case
+
+    journey = Journey(page, live_server.url)
+    Case.objects.filter(pk=world.case.pk).update(
+        current_team=world.graft, allocated_worker=world.graft_worker
+    )
+    case = world.case
+
+    journey.sign_in(world.graft_tm.username)
+    journey.goto(case.get_absolute_url())
+    journey.click("Start a step-up to Social Care")
+    page.get_by_label("Early Help supervisor").select_option(str(world.graft_tm.pk))
+    journey.fill("What are the concerns?", "Missing from home twice this week.")
+    journey.fill("What has been tried to avoid stepping up?", "Graft mentoring; TAF.")
+    journey.fill("Why step up now?", "Exploitation concerns.")
+    journey.choose("Is this urgent safeguarding?", "No")
+    journey.submit("Start the escalation discussion")
+    transfer = Transfer.objects.get(case=case)
+    assert transfer.step_up.eh_worker == world.graft_worker
+
+    # The worker who holds the case sees it and who it waits for, though they did not start it.
+    journey.sign_in(world.graft_worker.username)
+    assert "Transfers waiting for you" in page.content()
+    journey.goto(transfer.get_absolute_url())
+    content = page.content()
+    assert "Next step" in content and str(world.graft_tm) in content
+    assert "Nothing on this request is yours to do now" in content
+
+    # The Graft TM reviews, decides and sends it.
+    journey.sign_in(world.graft_tm.username)
+    journey.goto(transfer.get_absolute_url())
+    journey.click("Review and send to the team manager")
+    journey.fill("Supervisor's notes for the team manager", "Graft route.")
+    journey.submit("Send to the team manager")
+    journey.click("Record the Early Help decision")
+    journey.choose("Has all the work that could avoid a step-up taken place?", "Yes")
+    journey.choose("Does the case meet the threshold for Child in Need or Child Protection?", "Yes")
+    journey.fill("Discussion and outcome", "Agreed.")
+    journey.fill("Actions", "Send the form.")
+    journey.submit("Record the decision")
+    journey.click("Complete and send the step-up form")
+    journey.fill("Reason for the request", "Exploitation risk.")
+    journey.fill("Current risks and safety plan", "Curfew plan.")
+    journey.choose("Has the family been told about the request?", "No")
+    journey.fill(
+        "Why has the family not been told, or why go ahead without their agreement?",
+        "Telling the family now could put the young person at risk.",
+    )
+    journey.choose("Is this urgent safeguarding?", "No")
+    journey.submit("Send to Social Care duty")
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.WITH_DUTY
+
+    journey.sign_in(world.graft_worker.username)
+    journey.goto(transfer.get_absolute_url())
+    content = page.content()
+    assert "3. Step-up form sent" in content and "could put the young person at risk" in content
     assert journey.violations == {}, journey.violations
 
 
