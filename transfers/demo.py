@@ -11,7 +11,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from cases.choices import Involvement
 from cases.models import Case
+from cases.services import case_allocate, case_step_down_to_early_help
 from deadlines.models import Deadline, DeadlineStatus
 from people.models import Team, User
 
@@ -77,7 +79,10 @@ def seed_step_ups() -> int:
     now = timezone.now()
     made = 0
     for plan in PLAN:
-        case = next(graft_cases if plan.graft else eh_cases, None)
+        if plan.closed_recently:
+            case = _stepped_down_from_social_care(eh)
+        else:
+            case = next(graft_cases if plan.graft else eh_cases, None)
         if case is None:
             continue
         _walk(plan, case)
@@ -86,19 +91,42 @@ def seed_step_ups() -> int:
     return made
 
 
+def _stepped_down_from_social_care(eh: Team) -> Case | None:
+    """A child in need whose social worker's involvement ended with a step down to Early Help,
+    recorded in the app by the CIN team manager: the closure that starts the 12-week rule."""
+    cin = Team.objects.get(name="Children in Need North")
+    case = (
+        Case.objects.filter(
+            current_team=cin,
+            reference__startswith="DM",
+            involvement=Involvement.SOCIAL_CARE,
+            allocated_worker__username="sw.cin.north",
+            transfers=None,
+        )
+        .order_by("reference")
+        .first()
+    )
+    if case is None:
+        return None
+    case = case_step_down_to_early_help(
+        case=case,
+        by=cin.manager,
+        to_team=eh,
+        reason="Child in need plan ended; Early Help to support the family with school.",
+    )
+    case_allocate(
+        case=case, team=eh, worker=_user("ffp.north"), by=eh.manager, reason="Early Help worker"
+    )
+    case.refresh_from_db()
+    return case
+
+
 def _walk(plan: Plan, case: Case) -> None:
     final = plan.final
     if plan.graft:
         worker, supervisor, eh_tm = _user("fsw.graft"), _user("grafttm"), _user("grafttm")
     else:
         worker, supervisor, eh_tm = _user("ffp.north"), _user("ehsup.north"), _user("ehtm.north")
-    if plan.closed_recently:
-        Case.objects.filter(pk=case.pk).update(
-            last_closed_to_social_care_on=timezone.localdate() - timedelta(days=30),
-            last_closed_to_social_care_by=_user("cintm.north"),
-            last_closed_to_social_care_team=Team.objects.get(name="Children in Need North"),
-        )
-        case.refresh_from_db()
     t = services.step_up_start(
         case=case,
         by=supervisor if plan.started_by_supervisor else worker,

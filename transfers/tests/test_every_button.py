@@ -54,9 +54,7 @@ def test_every_offered_action_on_every_page_works_for_every_demo_user(client, de
 def test_what_waits_for_each_person_is_what_they_can_act_on(demo):
     for user in User.objects.filter(is_active=True, is_superuser=False):
         waiting = set(transfers_needing_action(user))
-        for transfer in Transfer.objects.select_related(
-            "case", "from_team", "to_team", "step_up"
-        ):
+        for transfer in Transfer.objects.select_related("case", "from_team", "to_team", "step_up"):
             labels = {a.label for a in transfer_actions(transfer, user)} - OPTIONAL
             holders = {transfer.allocated_worker_id, transfer.step_up.eh_worker_id}
             if user.pk not in holders:

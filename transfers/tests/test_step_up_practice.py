@@ -462,6 +462,11 @@ def test_early_help_sees_the_refusal_and_accepts_or_escalates_it(client, world, 
         services.step_up_request_escalation(transfer=transfer, by=world.locality_lead, note="x")
     client.force_login(world.locality_lead)
     assert client.get(transfer.get_absolute_url()).context["actions"] == []
+    # The case page says it too, for whoever reads the case rather than the request.
+    client.force_login(world.ffp)
+    case_page = client.get(world.case.get_absolute_url()).content.decode()
+    assert "Back to Early Help: Below the threshold: continue with a TAF" in case_page
+    assert "Accepted by Early Help" in case_page
 
 
 # --- safety plan and consent ------------------------------------------------------------------
@@ -600,3 +605,29 @@ def test_the_joint_visit_time_is_recorded_and_shown_as_a_time(client, world, wal
             )
         assert "before the case was allocated" in str(error.value)
     assert deadline_of(transfer, "joint_visit").met_at == london(2026, 11, 23, 14, 0)
+
+
+def test_a_closure_recorded_in_the_app_starts_the_12_week_rule(client, world):
+    """The CIN team manager steps the case down on its page; when Early Help steps it up again
+    it goes to them, in their team, and the social worker who held it is offered first."""
+    from cases.services import case_allocate
+
+    case = CaseFactory(current_team=world.cin, plan_type="cin")
+    case_allocate(case=case, team=world.cin, worker=world.cin_sw, by=world.cin_tm)
+    client.force_login(world.cin_tm)
+    response = client.post(
+        reverse("cases:step_down", args=[case.reference]),
+        {"to_team": world.eh.pk, "reason": "CIN plan ended"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case.refresh_from_db()
+    assert (case.last_closed_to_social_care_by, case.last_closed_to_social_care_team) == (
+        world.cin_tm,
+        world.cin,
+    )
+    case_allocate(case=case, team=world.eh, worker=world.ffp, by=world.eh_tm)
+    transfer = walk_step_up(world, S.AWAITING_ALLOCATION, case=case)
+    assert (transfer.to_team, transfer.assigned_to) == (world.cin, world.cin_tm)
+    assert transfer.step_up.routed_to_closing_manager
+    form = client.get(url("allocate", transfer)).context["form"]
+    assert list(form.fields["worker"].queryset)[0] == world.cin_sw
