@@ -630,4 +630,4 @@ def test_a_closure_recorded_in_the_app_starts_the_12_week_rule(client, world):
     assert (transfer.to_team, transfer.assigned_to) == (world.cin, world.cin_tm)
     assert transfer.step_up.routed_to_closing_manager
     form = client.get(url("allocate", transfer)).context["form"]
-    assert list(form.fields["worker"].queryset)[0] == world.cin_sw
+    assert form.fields["worker"].queryset.first() == world.cin_sw
