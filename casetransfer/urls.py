@@ -15,5 +15,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("transfers/", include("transfers.urls")),
+    path("casework/", include("casework.urls")),
+    path("escalations/", include("escalations.urls")),
     path("admin/", admin.site.urls),
 ]

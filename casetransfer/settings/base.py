@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "cases",
     "deadlines",
     "transfers",
+    "casework",
     "conferences",
     "escalations",
     # The project package itself, for its management commands (fsm_diagrams).

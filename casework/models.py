@@ -1,0 +1,1 @@
+"""Meetings and notification records: see README."""
