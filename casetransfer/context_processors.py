@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from people.models import SOCIAL_CARE_SERVICES
+from people.roles import Role
 from people.selectors import teams_of
 
 
@@ -18,6 +19,8 @@ def navigation(request):
         teams_of(user).filter(service__in=SOCIAL_CARE_SERVICES).exists()
     ):
         items.append(("Duty queue", reverse("transfers:duty_queue")))
+    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER) or user.managed_teams.exists():
+        items.append(("Incoming transfers", reverse("transfers:inbox")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

@@ -53,6 +53,8 @@ class Kind(models.TextChoices):
         "Urgent allocation after the step-up was agreed",
     )
     TRANSFER_DECISION = "transfer_decision", "Decision on a transfer between teams"
+    TRANSFER_ALLOCATION = "transfer_allocation", "Allocation in the receiving team"
+    TRANSFER_COMPLETION = "transfer_completion", "Transfer standards met and transfer completed"
     CLA_TRANSFER_DISCUSSION = (
         "cla_transfer_discussion",
         "Transfer discussion by the first Looked After review",
@@ -252,6 +254,25 @@ DEFAULT_RULES: dict[str, Rule] = {
             "A transfer between teams proposed to the receiving manager",
         ),
         Rule(
+            Kind.TRANSFER_ALLOCATION,
+            5,
+            Unit.WORKING_DAYS,
+            Direction.WITHIN,
+            "Within 5 working days of the receiving team accepting the transfer",
+            "local default (this project)",
+            "A transfer between teams accepted by the receiving team",
+        ),
+        Rule(
+            Kind.TRANSFER_COMPLETION,
+            10,
+            Unit.WORKING_DAYS,
+            Direction.WITHIN,
+            "Within 10 working days of allocation in the receiving team: transfer summary, quality "
+            "assurance and written notifications done, and the transfer completed",
+            "local default (this project)",
+            "A worker allocated in the receiving team",
+        ),
+        Rule(
             Kind.CLA_TRANSFER_DISCUSSION,
             0,
             Unit.DAYS,
@@ -336,6 +357,8 @@ _FORMULAS: dict[str, Callable[[WorkingCalendar, datetime, int], datetime]] = {
     Kind.STEP_UP_ALLOCATION: _within_working_days,
     Kind.STEP_UP_ALLOCATION_URGENT: _within_working_days,
     Kind.TRANSFER_DECISION: _within_working_days,
+    Kind.TRANSFER_ALLOCATION: _within_working_days,
+    Kind.TRANSFER_COMPLETION: _within_working_days,
     Kind.CLA_TRANSFER_DISCUSSION: _close_days_before,
     Kind.ADULT_SERVICES_TRANSITION: _days_before,
 }

@@ -10,7 +10,14 @@ from django.urls import reverse
 from people.models import User
 
 from . import permissions as can
-from .models import WITHDRAWABLE, Transfer, TransferStatus
+from .models import (
+    TEAM_MOVE_KINDS,
+    WITHDRAWABLE_STEP_UP,
+    WITHDRAWABLE_TEAM_MOVE,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+)
 
 S = TransferStatus
 
@@ -33,13 +40,17 @@ class Step:
     still_open: Callable[[Transfer], bool] = lambda transfer: True
     secondary: bool = False
     warning: bool = False
+    kinds: tuple[str, ...] = (TransferKind.STEP_UP,)
+
+    def open_for(self, transfer: Transfer) -> bool:
+        return (
+            transfer.kind in self.kinds
+            and transfer.status in self.statuses
+            and self.still_open(transfer)
+        )
 
     def allowed(self, transfer: Transfer, user: User) -> bool:
-        return (
-            transfer.status in self.statuses
-            and self.still_open(transfer)
-            and self.permission(transfer, user)
-        )
+        return self.open_for(transfer) and self.permission(transfer, user)
 
 
 def _refusal_open(transfer: Transfer) -> bool:
@@ -48,6 +59,41 @@ def _refusal_open(transfer: Transfer) -> bool:
 
 
 AFTER_ALLOCATION = (S.ALLOCATED, S.COMPLETED)
+PREPARING = (S.PROPOSED, S.ACCEPTED, S.ALLOCATED)
+ALL_KINDS = tuple(TransferKind.values)
+
+
+def _summary_to_write(transfer: Transfer) -> bool:
+    move = transfer.team_move
+    return move.summary_required and not move.summary_written_at
+
+
+def _summary_to_sign(transfer: Transfer) -> bool:
+    move = transfer.team_move
+    return move.summary_written_at is not None and move.summary_signed_off_at is None
+
+
+def _capacity_to_escalate(transfer: Transfer) -> bool:
+    from .services.team_move import NEVER_UNALLOCATED
+
+    return (
+        transfer.case.plan_type in NEVER_UNALLOCATED
+        and transfer.team_move.capacity_escalated_at is None
+    )
+
+
+def _ready_to_complete(transfer: Transfer) -> bool:
+    from .services.team_move import transfer_blockers
+
+    return not transfer_blockers(transfer)
+
+
+def _withdrawable(transfer: Transfer) -> bool:
+    allowed = (
+        WITHDRAWABLE_STEP_UP if transfer.kind == TransferKind.STEP_UP else WITHDRAWABLE_TEAM_MOVE
+    )
+    return transfer.status in allowed
+
 
 # url name -> step, in the order buttons appear.
 STEPS: dict[str, Step] = {
@@ -96,8 +142,66 @@ STEPS: dict[str, Step] = {
         _refusal_open,
         secondary=True,
     ),
+    # --- transfers between teams (seeds 000 and 001) --------------------------------------------
+    "transfers:decide": Step(
+        "Accept or decline the transfer",
+        can.decide_transfer,
+        (S.PROPOSED,),
+        kinds=TEAM_MOVE_KINDS,
+    ),
+    "transfers:summary": Step(
+        "Write the transfer summary",
+        can.prepare_transfer,
+        PREPARING,
+        _summary_to_write,
+        kinds=TEAM_MOVE_KINDS,
+    ),
+    "transfers:sign_off": Step(
+        "Sign off the transfer summary",
+        can.sign_off_summary,
+        PREPARING,
+        _summary_to_sign,
+        kinds=TEAM_MOVE_KINDS,
+    ),
+    "transfers:quality": Step(
+        "Record the quality assurance check",
+        can.quality_assure,
+        (S.ACCEPTED, S.ALLOCATED),
+        lambda t: t.team_move.qa_checked_at is None,
+        kinds=TEAM_MOVE_KINDS,
+    ),
+    "transfers:allocate_receiving": Step(
+        "Allocate a worker", can.allocate_receiving, (S.ACCEPTED,), kinds=TEAM_MOVE_KINDS
+    ),
+    "transfers:capacity": Step(
+        "Escalate capacity to the Service Manager",
+        can.escalate_capacity,
+        (S.ACCEPTED,),
+        _capacity_to_escalate,
+        secondary=True,
+        kinds=TEAM_MOVE_KINDS,
+    ),
+    "transfers:missing_work": Step(
+        "Record missing work",
+        can.record_missing_work,
+        (S.ACCEPTED, S.ALLOCATED, S.COMPLETED),
+        secondary=True,
+        kinds=TEAM_MOVE_KINDS,
+    ),
+    "transfers:complete": Step(
+        "Complete the transfer",
+        can.complete_transfer,
+        (S.ALLOCATED,),
+        _ready_to_complete,
+        kinds=TEAM_MOVE_KINDS,
+    ),
     "transfers:withdraw": Step(
-        "Withdraw this request", can.withdraw, tuple(WITHDRAWABLE), warning=True
+        "Withdraw this request",
+        can.withdraw,
+        (*WITHDRAWABLE_STEP_UP, *WITHDRAWABLE_TEAM_MOVE),
+        _withdrawable,
+        warning=True,
+        kinds=ALL_KINDS,
     ),
 }
 
@@ -119,6 +223,14 @@ def case_actions(case, user: User) -> list[Action]:
             Action(
                 "Start a step-up to Social Care",
                 reverse("transfers:start", args=[case.reference]),
+            )
+        )
+    if can.propose_transfer(case, user):
+        actions.append(
+            Action(
+                "Propose a transfer to another team",
+                reverse("transfers:propose", args=[case.reference]),
+                secondary=True,
             )
         )
     return actions

@@ -573,3 +573,166 @@ class EscalateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Field.textarea("note"), submit="Escalate to the service manager")
+
+
+# --- transfers between teams (seeds 000 and 001) ----------------------------------------------
+
+
+class ProposeTransferForm(forms.Form):
+    """Seed 001 s5 / seed 000 s2: propose moving the case to a team whose remit covers it."""
+
+    to_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Which team should the case transfer to?",
+        empty_label="Choose the team",
+        error_messages={"required": "Choose the team"},
+    )
+    reason = _text("Why should the case transfer?", "Enter why the case should transfer")
+    discussion_date = _date("Date of the manager-to-manager discussion")
+    discussion_time = _time("Time of the discussion")
+    discussion_with = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Which receiving manager did you discuss it with?",
+        empty_label="Choose the manager",
+        required=False,
+    )
+    discussion_notes = _text(
+        "What did the managers agree?", "Enter what was agreed", required=False
+    )
+
+    def __init__(self, *args, teams, managers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_team"].queryset = teams
+        self.fields["discussion_with"].queryset = managers
+        for name in ("discussion_date", "discussion_time"):
+            self.fields[name].required = False
+        self.helper = _helper(
+            Field.select("to_team"),
+            Field.textarea("reason"),
+            Field("discussion_date"),
+            Field.text("discussion_time", field_width=5),
+            Field.select("discussion_with"),
+            Field.textarea("discussion_notes"),
+            submit="Propose the transfer",
+        )
+
+    def clean_discussion_time(self):
+        value = self.cleaned_data.get("discussion_time", "")
+        return _parse_time(value) if value.strip() else None
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        held_at = None
+        if data.get("discussion_date") and data.get("discussion_time"):
+            held_at = _at(data, "discussion_date", "discussion_time")
+        return {
+            "to_team": data["to_team"],
+            "reason": data["reason"],
+            "discussion_held_at": held_at,
+            "discussion_with": data.get("discussion_with"),
+            "discussion_notes": data.get("discussion_notes", ""),
+        }
+
+
+class DecideTransferForm(forms.Form):
+    accepted = _yes_no(
+        "Do you accept the transfer into your team?",
+        required_message="Select yes if you accept the transfer",
+    )
+    reasons = _text("Reasons for the decision", "Enter the reasons for the decision")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.radios("accepted", inline=True, legend_size=Size.SMALL),
+            Field.textarea("reasons"),
+            submit="Record the decision",
+        )
+
+
+class TransferSummaryForm(forms.Form):
+    updated_information = _text("Updated case information", "Enter the updated case information")
+    important_dates = _text("Important dates", "Enter the important dates")
+    urgent_actions = _text("Urgent actions to follow up", "Enter the urgent actions, or 'None'")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.textarea("updated_information"),
+            Field.textarea("important_dates"),
+            Field.textarea("urgent_actions"),
+            submit="Save the summary for sign-off",
+        )
+
+
+class QualityAssuranceForm(forms.Form):
+    notes = _text(
+        "What did you check?",
+        "Enter what you checked",
+        help_text="Records up to date and the case meets the practice standards of the team "
+        "remits (seed 001).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("notes"), submit="Record the check")
+
+
+class AllocateReceivingForm(forms.Form):
+    choice = forms.ChoiceField(
+        label="Who will hold the case?",
+        choices=[("worker", "A worker in the team"), ("team_leader", "The team leader, for now")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who will hold the case"},
+    )
+    worker = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Worker",
+        empty_label="Choose the worker",
+        required=False,
+    )
+    reason = _text(
+        "Why can no worker be allocated yet?",
+        "Enter why",
+        required=False,
+        help_text="The team leader visits, reviews and oversees the case until a worker is "
+        "allocated. Never for a child on a CP plan or in care.",
+    )
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = workers
+        self.helper = _helper(
+            ConditionalRadios(
+                "choice",
+                ConditionalQuestion("A worker in the team", Field.select("worker")),
+                ConditionalQuestion("The team leader, for now", Field.textarea("reason")),
+            ),
+            submit="Allocate",
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("choice") == "worker" and not data.get("worker"):
+            self.add_error("worker", "Choose the worker")
+        if data.get("choice") == "team_leader" and not data.get("reason", "").strip():
+            self.add_error("reason", "Enter why no worker can be allocated yet")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        if data["choice"] == "team_leader":
+            return {"worker": None, "team_leader_holds": True, "reason": data["reason"]}
+        return {"worker": data["worker"]}
+
+
+class NoteForm(forms.Form):
+    """One required text box and a button."""
+
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+    def __init__(self, *args, label: str, required_message: str, submit: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].label = label
+        self.fields["note"].error_messages["required"] = required_message
+        self.helper = _helper(Field.textarea("note"), submit=submit)

@@ -42,22 +42,80 @@ class TransferStatus(models.TextChoices):
     PICKED_UP = "picked_up", "Picked up by Social Care"
     NOT_AGREED = "not_agreed", "Not agreed by Social Care"
     AWAITING_ALLOCATION = "awaiting_allocation", "Agreed: awaiting allocation"
+    # Transfers between teams: stepping across, step down, between Social Care teams.
+    PROPOSED = "proposed", "Proposed to the receiving team"
+    DECLINED = "declined", "Declined by the receiving team"
+    ACCEPTED = "accepted", "Accepted: preparing the transfer"
+    # Shared by every kind.
     ALLOCATED = "allocated", "Allocated to a social worker"
     COMPLETED = "completed", "Completed"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class TransferStage(models.TextChoices):
+    """The lifecycle every kind shares: what lists, queues, the one-live-transfer rule and the
+    weekly list read without knowing the kind."""
+
+    REQUESTED = "requested", "Requested"
+    AGREED = "agreed", "Agreed"
+    ALLOCATED = "allocated", "Allocated"
+    COMPLETED = "completed", "Completed"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 S = TransferStatus
-# Before a decision, the request can be withdrawn.
-WITHDRAWABLE = [
+STAGE = TransferStage
+# Which shared stage each kind's step means. Every status belongs to one stage, whatever the kind.
+STAGE_OF: dict[str, str] = {
+    S.ESCALATION_DISCUSSION: STAGE.REQUESTED,
+    S.AWAITING_EH_DECISION: STAGE.REQUESTED,
+    S.READY_TO_SEND: STAGE.REQUESTED,
+    S.WITH_DUTY: STAGE.REQUESTED,
+    S.PICKED_UP: STAGE.REQUESTED,
+    S.EH_NOT_AGREED: STAGE.REFUSED,
+    S.NOT_AGREED: STAGE.REFUSED,
+    S.AWAITING_ALLOCATION: STAGE.AGREED,
+    S.PROPOSED: STAGE.REQUESTED,
+    S.DECLINED: STAGE.REFUSED,
+    S.ACCEPTED: STAGE.AGREED,
+    S.ALLOCATED: STAGE.ALLOCATED,
+    S.COMPLETED: STAGE.COMPLETED,
+    S.WITHDRAWN: STAGE.WITHDRAWN,
+}
+LIVE_STAGES = [STAGE.REQUESTED, STAGE.AGREED, STAGE.ALLOCATED]
+# A step-up can be withdrawn before Social Care's decision; a transfer between teams until it
+# completes.
+WITHDRAWABLE_STEP_UP = [
     S.ESCALATION_DISCUSSION,
     S.AWAITING_EH_DECISION,
     S.READY_TO_SEND,
     S.WITH_DUTY,
     S.PICKED_UP,
 ]
-LIVE = [*WITHDRAWABLE, S.AWAITING_ALLOCATION, S.ALLOCATED]
-CLOSED = [S.EH_NOT_AGREED, S.NOT_AGREED, S.COMPLETED, S.WITHDRAWN]
+WITHDRAWABLE_TEAM_MOVE = [S.PROPOSED, S.ACCEPTED, S.ALLOCATED]
+WITHDRAWABLE = [*WITHDRAWABLE_STEP_UP, S.PROPOSED, S.ACCEPTED]
+LIVE = [status for status, stage in STAGE_OF.items() if stage in LIVE_STAGES]
+CLOSED = [status for status, stage in STAGE_OF.items() if stage not in LIVE_STAGES]
+TEAM_MOVE_KINDS = (TransferKind.STEP_ACROSS, TransferKind.STEP_DOWN, TransferKind.TEAM_TRANSFER)
+
+
+def is_step_up(transfer) -> bool:
+    return transfer.kind == TransferKind.STEP_UP
+
+
+def is_team_move(transfer) -> bool:
+    return transfer.kind in TEAM_MOVE_KINDS
+
+
+def may_be_withdrawn(transfer) -> bool:
+    allowed = WITHDRAWABLE_STEP_UP if is_step_up(transfer) else WITHDRAWABLE_TEAM_MOVE
+    return transfer.status in allowed
+
+
+STEP_UP = {"kind": "step_up"}
+TEAM_MOVE = {"kind": "team_move"}
+SHARED = {"kind": "shared"}
 
 
 class Transfer(ConcurrentTransitionMixin, models.Model):
@@ -67,6 +125,12 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         max_length=30,
         choices=TransferStatus.choices,
         default=TransferStatus.ESCALATION_DISCUSSION,
+        protected=True,
+    )
+    stage = FSMField(
+        max_length=20,
+        choices=TransferStage.choices,
+        default=TransferStage.REQUESTED,
         protected=True,
     )
     from_team = models.ForeignKey("people.Team", on_delete=models.PROTECT, related_name="+")
@@ -116,13 +180,14 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "to_team"]),
             models.Index(fields=["case", "status"]),
+            models.Index(fields=["stage", "to_team"]),
         ]
         permissions = [("view_duty_queue", "Can see the Social Care duty queue")]
         constraints = [
             # A case is never in two live hand-offs at once, whatever their kinds.
             models.UniqueConstraint(
                 fields=["case"],
-                condition=models.Q(status__in=LIVE),
+                condition=models.Q(stage__in=LIVE_STAGES),
                 name="one_live_transfer_per_case",
             )
         ]
@@ -139,7 +204,38 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.status in LIVE
+        return self.stage in LIVE_STAGES
+
+    @property
+    def is_team_move(self) -> bool:
+        return is_team_move(self)
+
+    # --- the shared stage: moved with the kind's step, in the same save and audit record --------
+    @transition(field=stage, source=STAGE.REQUESTED, target=STAGE.AGREED, custom=SHARED)
+    def stage_agreed(self) -> None:
+        pass
+
+    @transition(
+        field=stage, source=[STAGE.REQUESTED, STAGE.AGREED], target=STAGE.ALLOCATED, custom=SHARED
+    )
+    def stage_allocated(self) -> None:
+        pass
+
+    @transition(
+        field=stage, source=[STAGE.AGREED, STAGE.ALLOCATED], target=STAGE.COMPLETED, custom=SHARED
+    )
+    def stage_completed(self) -> None:
+        pass
+
+    @transition(
+        field=stage, source=[STAGE.REQUESTED, STAGE.AGREED], target=STAGE.REFUSED, custom=SHARED
+    )
+    def stage_refused(self) -> None:
+        pass
+
+    @transition(field=stage, source=LIVE_STAGES, target=STAGE.WITHDRAWN, custom=SHARED)
+    def stage_withdrawn(self) -> None:
+        pass
 
     # --- step up (seed 002) -------------------------------------------------------------
     @transition(
@@ -147,6 +243,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.ESCALATION_DISCUSSION,
         target=S.AWAITING_EH_DECISION,
         permission=can.review_as_supervisor,
+        custom=STEP_UP,
     )
     def submit_to_manager(self) -> None:
         """Step 1: the EH supervisor and worker completed the escalation discussion."""
@@ -156,6 +253,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.AWAITING_EH_DECISION,
         target=S.READY_TO_SEND,
         permission=can.decide_for_early_help,
+        custom=STEP_UP,
     )
     def agree_escalation(self) -> None:
         """Step 2: the EH/Graft TM agrees everything has been done and the threshold is met."""
@@ -165,6 +263,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.AWAITING_EH_DECISION,
         target=S.EH_NOT_AGREED,
         permission=can.decide_for_early_help,
+        custom=STEP_UP,
     )
     def refuse_escalation(self, *, at) -> None:
         self.closed_at = at
@@ -174,12 +273,19 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.READY_TO_SEND,
         target=S.WITH_DUTY,
         permission=can.send_to_duty,
+        custom=STEP_UP,
     )
     def send_to_duty(self, *, sender, at) -> None:
         """Step 2: the step-up form goes to Social Care duty (or the closing TM)."""
         self.sent_by, self.sent_at = sender, at
 
-    @transition(field=status, source=S.WITH_DUTY, target=S.PICKED_UP, permission=can.act_for_duty)
+    @transition(
+        field=status,
+        source=S.WITH_DUTY,
+        target=S.PICKED_UP,
+        permission=can.act_for_duty,
+        custom=STEP_UP,
+    )
     def pick_up(self, *, manager, holder, team, at) -> None:
         """Step 3: a duty ATM/TM picks the request up, for themselves or (reassigned) for the
         manager of another Social Care team."""
@@ -191,6 +297,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.PICKED_UP,
         target=S.AWAITING_ALLOCATION,
         permission=can.decide_for_social_care,
+        custom=STEP_UP,
     )
     def agree_step_up(self, *, decider, at, reasons) -> None:
         """Step 3: agreed; a contact and referral are made; the case awaits allocation."""
@@ -201,6 +308,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.PICKED_UP,
         target=S.NOT_AGREED,
         permission=can.decide_for_social_care,
+        custom=STEP_UP,
     )
     def refuse_step_up(self, *, decider, at, reasons) -> None:
         """Step 4: not agreed; the case stays open to Early Help or Graft."""
@@ -208,18 +316,86 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         self.closed_at = at
 
     @transition(
-        field=status, source=S.AWAITING_ALLOCATION, target=S.ALLOCATED, permission=can.allocate
+        field=status,
+        source=S.AWAITING_ALLOCATION,
+        target=S.ALLOCATED,
+        permission=can.allocate,
+        custom=STEP_UP,
     )
     def allocate(self, *, worker, allocator, at) -> None:
         """After the decision: a social worker in the receiving team takes the case."""
         self.allocated_worker, self.allocated_at, self.allocated_by = worker, at, allocator
 
-    @transition(field=status, source=S.ALLOCATED, target=S.COMPLETED)
+    @transition(
+        field=status,
+        source=S.ALLOCATED,
+        target=S.COMPLETED,
+        conditions=[is_step_up],
+        custom=STEP_UP,
+    )
     def complete(self, *, at) -> None:
         """The joint visit and the 10-day discussion are both recorded."""
         self.closed_at = at
 
-    @transition(field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=can.withdraw)
+    # --- transfers between teams (seeds 000 and 001) --------------------------------------------
+    @transition(
+        field=status,
+        source=S.PROPOSED,
+        target=S.ACCEPTED,
+        permission=can.decide_transfer,
+        conditions=[is_team_move],
+        custom=TEAM_MOVE,
+    )
+    def accept_transfer(self, *, decider, at, reasons) -> None:
+        """Seed 001 s5: the receiving team manager decides and records the transfer."""
+        self.decided_by, self.decided_at, self.decision_note = decider, at, reasons
+
+    @transition(
+        field=status,
+        source=S.PROPOSED,
+        target=S.DECLINED,
+        permission=can.decide_transfer,
+        conditions=[is_team_move],
+        custom=TEAM_MOVE,
+    )
+    def decline_transfer(self, *, decider, at, reasons) -> None:
+        self.decided_by, self.decided_at, self.decision_note = decider, at, reasons
+        self.closed_at = at
+
+    @transition(
+        field=status,
+        source=S.ACCEPTED,
+        target=S.ALLOCATED,
+        permission=can.allocate_receiving,
+        conditions=[is_team_move],
+        custom=TEAM_MOVE,
+    )
+    def allocate_in_receiving_team(self, *, worker, allocator, at) -> None:
+        """The receiving team allocates a worker (or, for a child in need only, the team leader
+        holds the case: worker None)."""
+        self.allocated_worker, self.allocated_at, self.allocated_by = worker, at, allocator
+
+    @transition(
+        field=status,
+        source=S.ALLOCATED,
+        target=S.COMPLETED,
+        permission=can.complete_transfer,
+        conditions=[is_team_move],
+        custom=TEAM_MOVE,
+    )
+    def complete_transfer(self, *, at) -> None:
+        """Every transfer standard met: the case moves to the receiving team."""
+        self.closed_at = at
+
+    # --- every kind ---------------------------------------------------------------------------
+    @transition(
+        field=status,
+        source=[*WITHDRAWABLE_STEP_UP, *WITHDRAWABLE_TEAM_MOVE],
+        target=S.WITHDRAWN,
+        permission=can.withdraw,
+        conditions=[may_be_withdrawn],
+        custom=SHARED,
+    )
     def withdraw(self, *, withdrawn_by, reason, at) -> None:
         self.withdrawn_by, self.withdrawn_reason, self.closed_at = withdrawn_by, reason, at
 
@@ -317,3 +493,77 @@ class StepUp(models.Model):
     @property
     def sc_agreed(self) -> bool:
         return self.sc_outcome in AGREED_OUTCOMES
+
+
+class TeamMove(models.Model):
+    """What a transfer between teams records: stepping across (seed 000), step down, and
+    transfers between Social Care teams at the remits' transfer points (seed 001). All three
+    follow seed 001's transfer standards; a step across also starts with a manager-to-manager
+    discussion and has a joint transition visit or meeting once agreed."""
+
+    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, related_name="team_move")
+    reason = models.TextField("why the case transfers")
+    # Seed 000 s2: a step across starts with a discussion between the managers, not an email.
+    discussion_held_at = models.DateTimeField(null=True, blank=True)
+    discussion_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discussion_notes = models.TextField(blank=True)
+    # Seed 001 s5: a transfer summary when the latest assessment is over one month old.
+    summary_required = models.BooleanField(default=False)
+    summary_updated_information = models.TextField(blank=True)
+    summary_important_dates = models.TextField(blank=True)
+    summary_urgent_actions = models.TextField(blank=True)
+    summary_written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    summary_written_at = models.DateTimeField(null=True, blank=True)
+    summary_signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    summary_signed_off_at = models.DateTimeField(null=True, blank=True)
+    # Seed 001 s5: the supervising manager quality-assures the file before transfer.
+    qa_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    qa_checked_at = models.DateTimeField(null=True, blank=True)
+    qa_notes = models.TextField(blank=True)
+    # Seed 001 s2.6: a child in need no worker can be allocated to is held by the team leader.
+    held_by_team_leader = models.BooleanField(default=False)
+    # Seed 001 s2.5: a CP or CiC case that cannot be allocated goes to the Service Manager.
+    capacity_escalated_at = models.DateTimeField(null=True, blank=True)
+    capacity_escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    capacity_note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Transfer details for transfer {self.transfer_id}"
+
+    @property
+    def summary_signed_off(self) -> bool:
+        return self.summary_signed_off_at is not None
+
+
+class MissingWork(models.Model):
+    """Seed 001 s5: work the receiving team finds missing is done by the originating team,
+    tracked here until done."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="missing_work")
+    description = models.TextField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        verbose_name_plural = "missing work"
+
+    def __str__(self) -> str:
+        return f"Missing work {self.pk} on transfer {self.transfer_id}"

@@ -5,7 +5,7 @@ record a step without a status change. `transfers.actions` builds every button f
 functions, so a button shown is a button the service accepts. Seeing the case at all is checked
 first by the views (cases_visible_to)."""
 
-from people.models import Service, Team
+from people.models import SOCIAL_CARE_SERVICES, Service, Team
 from people.roles import Role
 from people.selectors import in_team
 
@@ -113,8 +113,11 @@ def record_joint_visit(transfer, user) -> bool:
 
 
 def withdraw(transfer, user) -> bool:
-    """Whoever asked, while still in the sending team; or its supervisors and manager."""
+    """Whoever asked, while still in the sending team; or its supervisors and manager (for a
+    transfer between teams, its TMs and ATMs)."""
     if transfer.requested_by_id == user.pk and in_team(user, transfer.from_team):
+        return True
+    if transfer.kind != "step_up" and _manages(user, transfer.from_team):
         return True
     return _manager_of(
         user, transfer.from_team, Role.EH_SUPERVISOR, *EH_MANAGERS
@@ -138,3 +141,85 @@ def accept_refusal(transfer, user) -> bool:
         or decide_for_early_help(transfer, user)
         or request_escalation(transfer, user)
     )
+
+
+# --- transfers between teams (seeds 000 and 001) ------------------------------------------------
+
+
+def _manages(user, team: Team | None) -> bool:
+    """The team's manager, or a TM/ATM who belongs to it."""
+    if team is None or not user.is_active:
+        return False
+    return team.manager_id == user.pk or _manager_of(user, team, *DUTY_MANAGERS)
+
+
+MOVABLE_FROM = (*SOCIAL_CARE_SERVICES, Service.YOUTH_AND_FAMILY, Service.CHILDRENS_CENTRE)
+
+
+def may_propose_transfer(case, user) -> bool:
+    """Seed 001 s5: the team manager decides a transfer; the managers of the Social Care, Youth
+    & Family or Children's Centre team holding the case propose it. (Early Help to Social Care
+    is a step-up.)"""
+    return case.current_team.service in MOVABLE_FROM and _manages(user, case.current_team)
+
+
+def propose_transfer(case, user) -> bool:
+    from .models import LIVE_STAGES, Transfer
+
+    return may_propose_transfer(case, user) and not (
+        Transfer.objects.filter(case=case, stage__in=LIVE_STAGES).exists()
+    )
+
+
+def decide_transfer(transfer, user) -> bool:
+    """The receiving team's manager (or a TM who belongs to it) accepts or declines."""
+    team = transfer.to_team
+    if team is None or not user.is_active:
+        return False
+    return team.manager_id == user.pk or _manager_of(user, team, Role.TEAM_MANAGER)
+
+
+def prepare_transfer(transfer, user) -> bool:
+    """The originating team's managers, or the worker allocated to the case there, prepare the
+    transfer: the summary, notifications, meetings."""
+    case = transfer.case
+    worker = case.allocated_worker_id == user.pk and case.current_team_id == transfer.from_team_id
+    return (worker and user.is_active) or _manages(user, transfer.from_team)
+
+
+def sign_off_summary(transfer, user) -> bool:
+    """Seed 001 s5: summaries are signed off by the team manager of the originating team."""
+    team = transfer.from_team
+    return user.is_active and (
+        team.manager_id == user.pk or _manager_of(user, team, Role.TEAM_MANAGER)
+    )
+
+
+def quality_assure(transfer, user) -> bool:
+    """Seed 001 s5: the supervising manager quality-assures the file before transfer."""
+    return _manages(user, transfer.from_team)
+
+
+def allocate_receiving(transfer, user) -> bool:
+    return _manages(user, transfer.to_team)
+
+
+def record_missing_work(transfer, user) -> bool:
+    """The receiving team finds the work missing: its social workers and managers."""
+    social_worker = in_team(user, transfer.to_team) and user.has_role(Role.SOCIAL_WORKER)
+    return social_worker or _manages(user, transfer.to_team)
+
+
+def resolve_missing_work(transfer, user) -> bool:
+    """The originating team does it (seed 001 s5)."""
+    return prepare_transfer(transfer, user)
+
+
+def complete_transfer(transfer, user) -> bool:
+    """The originating team's managers complete it once every standard is met."""
+    return _manages(user, transfer.from_team)
+
+
+def escalate_capacity(transfer, user) -> bool:
+    """The receiving team's managers, when no worker can be allocated to a CP or CiC case."""
+    return _manages(user, transfer.to_team)

@@ -23,7 +23,7 @@ from people.models import Team, User
 from people.roles import Role
 from people.selectors import teams_of
 
-from .models import LIVE, Transfer, TransferStatus
+from .models import LIVE, LIVE_STAGES, TEAM_MOVE_KINDS, Transfer, TransferStatus
 
 S = TransferStatus
 
@@ -80,6 +80,11 @@ def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
             "step_up__refusal_accepted_by",
             "step_up__escalation_requested_by",
             "step_up__new_plan_recorded_by",
+            "team_move",
+            "team_move__discussion_with",
+            "team_move__summary_written_by",
+            "team_move__summary_signed_off_by",
+            "team_move__qa_checked_by",
         )
         .first()
     )
@@ -150,11 +155,63 @@ def transfers_needing_action(user: User) -> QuerySet[Transfer]:
         step_up__eh_worker=user,
         step_up__joint_visit_at__isnull=True,
     )
+    condition |= _team_moves_needing(user)
     return (
         _with_due(Transfer.objects.filter(condition))
         .select_related("case", "from_team", "to_team")
         .order_by(*BY_DEADLINE, "created_at")
         .distinct()
+    )
+
+
+def _managed(user: User) -> QuerySet[Team]:
+    """Teams whose transfers the user manages: as its manager, or a TM/ATM in it."""
+    own = teams_of(user)
+    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
+        return Team.objects.filter(Q(manager=user) | Q(pk__in=own.values("pk")))
+    return Team.objects.filter(manager=user)
+
+
+def _team_moves_needing(user: User) -> Q:
+    """Transfers between teams waiting on this person: the receiving managers decide and
+    allocate; the originating side prepares and completes."""
+    managed = _managed(user).values("pk")
+    moves = Q(kind__in=TEAM_MOVE_KINDS)
+    deciders = Q(to_team__manager=user)
+    if user.has_role(Role.TEAM_MANAGER):
+        deciders |= Q(to_team__in=teams_of(user).values("pk"))
+    summary_to_write = Q(
+        team_move__summary_required=True, team_move__summary_written_at__isnull=True
+    )
+    summary_to_sign = Q(
+        team_move__summary_written_at__isnull=False, team_move__summary_signed_off_at__isnull=True
+    )
+    preparing = Q(status__in=[S.PROPOSED, S.ACCEPTED, S.ALLOCATED])
+    sending_managers = Q(from_team__in=managed)
+    return moves & (
+        (Q(status=S.PROPOSED) & deciders)
+        | Q(status=S.ACCEPTED, to_team__in=managed)
+        | (sending_managers & preparing & summary_to_write)
+        | (sending_managers & preparing & summary_to_sign & Q(from_team__manager=user))
+        | (sending_managers & Q(status=S.ACCEPTED, team_move__qa_checked_at__isnull=True))
+        | (sending_managers & Q(status=S.ALLOCATED))
+        | (preparing & summary_to_write & Q(case__allocated_worker=user))
+    )
+
+
+def incoming_transfers(user: User) -> QuerySet[Transfer]:
+    """The receiving manager's inbox: live transfers between teams into the teams they manage,
+    by next deadline."""
+    return (
+        _with_due(
+            Transfer.objects.filter(
+                kind__in=TEAM_MOVE_KINDS,
+                stage__in=LIVE_STAGES,
+                to_team__in=_managed(user).values("pk"),
+            )
+        )
+        .select_related("case", "from_team", "to_team", "requested_by")
+        .order_by(*BY_DEADLINE, "created_at")
     )
 
 
@@ -204,6 +261,27 @@ def eh_worker_involved(case) -> Transfer | None:
     )
 
 
+def _team_move_next_step(transfer: Transfer, due) -> "NextStep | None":
+    to_manager = transfer.to_team.manager if transfer.to_team else None
+    from_manager = transfer.from_team.manager
+    if transfer.status == S.PROPOSED:
+        return NextStep("Accept or decline the transfer", f"{to_manager}, {transfer.to_team}", due)
+    if transfer.status == S.ACCEPTED:
+        return NextStep(
+            "Allocate a worker in the receiving team, while the originating team prepares the "
+            "transfer",
+            f"{to_manager}, {transfer.to_team}",
+            due,
+        )
+    if transfer.status == S.ALLOCATED:
+        return NextStep(
+            "Meet the transfer standards and complete the transfer",
+            f"{from_manager}, {transfer.from_team}",
+            due,
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class NextStep:
     """Who holds the request now and what they do next, for the people waiting on it."""
@@ -223,6 +301,8 @@ def next_step(transfer: Transfer, deadlines=None) -> NextStep | None:
     }
     due = min(open_due.values()) if open_due else None
     status = transfer.status
+    if transfer.is_team_move:
+        return _team_move_next_step(transfer, due)
     supervisor = step_up.supervisor if step_up else None
     holder = transfer.assigned_to or (transfer.to_team.manager if transfer.to_team else None)
     if status == S.ESCALATION_DISCUSSION:

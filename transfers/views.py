@@ -4,16 +4,17 @@ buttons come from, and turns service errors into the form's GOV.UK error summary
 saved."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.models import AuditEvent
 from cases.views import CaseMixin
+from people.models import Team
 from people.roles import Role
 from people.selectors import users_in_team
 
@@ -22,28 +23,37 @@ from . import services
 from .actions import STEPS, transfer_actions
 from .forms import (
     AcceptRefusalForm,
+    AllocateReceivingForm,
     AllocateSocialWorkerForm,
+    ConfirmForm,
+    DecideTransferForm,
     DutyDecisionForm,
     EhDecisionForm,
     EscalateForm,
     JointVisitForm,
     NewPlanForm,
+    NoteForm,
     PickUpForm,
+    ProposeTransferForm,
+    QualityAssuranceForm,
     SendStepUpForm,
     StartStepUpForm,
     SupervisorReviewForm,
     TenDayDiscussionForm,
+    TransferSummaryForm,
     WithdrawForm,
     urgency_initial,
 )
-from .models import TransferKind
+from .models import MissingWork, TransferKind, TransferStatus
 from .selectors import (
     duty_queue,
+    incoming_transfers,
     next_step,
     transfer_deadlines,
     transfer_get_for_user,
     transfer_timeline,
 )
+from .services import team_move
 from .services.step_up import previous_social_worker, reassign_teams, supervisors_for
 
 
@@ -91,6 +101,14 @@ class TransferDetailView(TransferMixin, TemplateView):
         context["timeline"] = transfer_timeline(self.transfer)
         context["deadlines"] = deadlines
         context["next_step"] = next_step(self.transfer, deadlines)
+        if self.transfer.is_team_move:
+            context["standards"] = team_move.transfer_standards(self.transfer)
+            context["missing_work"] = list(
+                self.transfer.missing_work.select_related("raised_by", "done_by")
+            )
+            context["can_resolve_missing_work"] = can.resolve_missing_work(
+                self.transfer, self.request.user
+            )
         return context
 
 
@@ -382,3 +400,250 @@ class DutyQueueView(PermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         return duty_queue(self.request.user).filter(kind=TransferKind.STEP_UP)
+
+
+# --- transfers between teams (seeds 000 and 001) ----------------------------------------------
+
+
+class ProposeTransferView(CaseMixin, FormView):
+    template_name = "transfers/propose.html"
+    form_class = ProposeTransferForm
+
+    def has_case_permission(self) -> bool:
+        return can.may_propose_transfer(self.case, self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        if not can.propose_transfer(self.case, request.user):
+            messages.info(request, "This case already has a transfer in progress.")
+            return redirect(self.case.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
+    def _options(self):
+        if not hasattr(self, "_team_options"):
+            self._team_options = team_move.transfer_options(self.case, timezone.localdate())
+        return self._team_options
+
+    def get_form_kwargs(self):
+        eligible, _ = self._options()
+        return {
+            **super().get_form_kwargs(),
+            "teams": Team.objects.filter(pk__in=[t.pk for t in eligible]).order_by("name"),
+            "managers": team_move.receiving_managers(eligible),
+        }
+
+    def get_context_data(self, **kwargs):
+        eligible, refused = self._options()
+        return super().get_context_data(
+            title="Propose a transfer to another team",
+            refused=refused,
+            across=self.case.current_team.service in team_move.ACROSS
+            or any(
+                team_move.kind_for(self.case.current_team, t) == TransferKind.STEP_ACROSS
+                for t in eligible
+            ),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            transfer = services.transfer_propose(
+                case=self.case, by=self.request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "discussion_held_at" in error.error_dict:
+                error = ValidationError(
+                    {"discussion_date": error.error_dict.pop("discussion_held_at")}
+                )
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        if transfer.status == TransferStatus.DECLINED:
+            messages.error(self.request, f"Transfer refused. {transfer.decision_note}")
+        else:
+            messages.success(
+                self.request, "Transfer proposed. The receiving team manager has been told."
+            )
+        return redirect(transfer.get_absolute_url())
+
+
+class DecideTransferView(TransferStepView):
+    step = "transfers:decide"
+    form_class = DecideTransferForm
+    title = "Accept or decline the transfer"
+    success_message = "Decision recorded. The originating team has been told."
+
+    def perform(self, form):
+        services.transfer_decide(transfer=self.transfer, by=self.request.user, **form.cleaned_data)
+
+
+class TransferSummaryView(TransferStepView):
+    step = "transfers:summary"
+    form_class = TransferSummaryForm
+    title = "Transfer summary"
+    success_message = "Summary saved. The team manager signs it off."
+
+    def perform(self, form):
+        services.transfer_write_summary(
+            transfer=self.transfer, by=self.request.user, **form.cleaned_data
+        )
+
+
+class SignOffSummaryView(TransferStepView):
+    step = "transfers:sign_off"
+    form_class = ConfirmForm
+    title = "Sign off the transfer summary"
+    success_message = "Summary signed off."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit": "Sign off the summary"}
+
+    def perform(self, form):
+        services.transfer_sign_off_summary(transfer=self.transfer, by=self.request.user)
+
+
+class QualityAssuranceView(TransferStepView):
+    step = "transfers:quality"
+    form_class = QualityAssuranceForm
+    title = "Quality assurance of the file"
+    success_message = "Quality assurance check recorded."
+
+    def perform(self, form):
+        services.transfer_quality_assure(
+            transfer=self.transfer, by=self.request.user, notes=form.cleaned_data["notes"]
+        )
+
+
+class AllocateReceivingView(TransferStepView):
+    step = "transfers:allocate_receiving"
+    form_class = AllocateReceivingForm
+    title = "Allocate a worker in your team"
+    success_message = "Allocated. The originating team now completes the transfer standards."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "workers": team_move.receiving_workers(self.transfer)}
+
+    def perform(self, form):
+        services.transfer_allocate(
+            transfer=self.transfer, by=self.request.user, **form.service_kwargs()
+        )
+
+
+class NoteStepView(TransferStepView):
+    """A step that needs one piece of text."""
+
+    label = ""
+    required_message = ""
+    submit = ""
+    form_class = NoteForm
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "label": self.label,
+            "required_message": self.required_message,
+            "submit": self.submit,
+        }
+
+
+class CapacityView(NoteStepView):
+    step = "transfers:capacity"
+    title = "Escalate capacity to the Service Manager"
+    label = "Why can no worker be allocated?"
+    required_message = "Enter why no worker can be allocated"
+    submit = "Escalate to the Service Manager"
+    success_message = "Escalated. The Service Manager has been told."
+
+    def perform(self, form):
+        services.transfer_escalate_capacity(
+            transfer=self.transfer, by=self.request.user, note=form.cleaned_data["note"]
+        )
+
+
+class MissingWorkView(NoteStepView):
+    step = "transfers:missing_work"
+    title = "Record missing work"
+    label = "What is missing?"
+    required_message = "Enter what is missing"
+    submit = "Send it back to the originating team"
+    success_message = "Recorded. The originating team has been told."
+
+    def perform(self, form):
+        services.transfer_record_missing_work(
+            transfer=self.transfer, by=self.request.user, description=form.cleaned_data["note"]
+        )
+
+
+class MissingWorkDoneView(TransferMixin, FormView):
+    template_name = "transfers/step_form.html"
+    form_class = NoteForm
+
+    def _item(self):
+        return get_object_or_404(
+            MissingWork, pk=self.kwargs["item"], transfer=self.transfer, done_at=None
+        )
+
+    def get(self, request, *args, **kwargs):
+        self.item = self._item()
+        if not can.resolve_missing_work(self.transfer, request.user):
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.item = self._item()
+        if not can.resolve_missing_work(self.transfer, request.user):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "label": "What was done?",
+            "required_message": "Enter what was done",
+            "submit": "Record it as done",
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title="Missing work done", intro=self.item.description, **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.transfer_resolve_missing_work(
+                item=self.item, by=self.request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Recorded as done.")
+        return redirect(self.transfer.get_absolute_url())
+
+
+class CompleteTransferView(TransferStepView):
+    step = "transfers:complete"
+    form_class = ConfirmForm
+    title = "Complete the transfer"
+    success_message = "Transfer completed. The case is with the receiving team."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit": "Complete the transfer"}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            intro="The case, its allocation and its deadlines move to the receiving team. "
+            "This cannot be undone.",
+            **kwargs,
+        )
+
+    def perform(self, form):
+        services.transfer_complete(transfer=self.transfer, by=self.request.user)
+
+
+class InboxView(LoginRequiredMixin, ListView):
+    """The receiving manager's inbox: transfers into the teams they manage, by next deadline."""
+
+    template_name = "transfers/inbox.html"
+    context_object_name = "transfers"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return incoming_transfers(self.request.user)

@@ -31,3 +31,28 @@ __all__ = [
     "step_up_submit",
     "transfer_withdraw",
 ]
+from .team_move import (
+    transfer_allocate,
+    transfer_complete,
+    transfer_decide,
+    transfer_escalate_capacity,
+    transfer_propose,
+    transfer_quality_assure,
+    transfer_record_missing_work,
+    transfer_resolve_missing_work,
+    transfer_sign_off_summary,
+    transfer_write_summary,
+)
+
+__all__ += [
+    "transfer_allocate",
+    "transfer_complete",
+    "transfer_decide",
+    "transfer_escalate_capacity",
+    "transfer_propose",
+    "transfer_quality_assure",
+    "transfer_record_missing_work",
+    "transfer_resolve_missing_work",
+    "transfer_sign_off_summary",
+    "transfer_write_summary",
+]

@@ -1,18 +1,73 @@
 """What every kind of transfer shares: locking, required text, who is on the duty rota, and
 withdrawal."""
 
-from django.core.exceptions import ValidationError
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
-from audit.fsm import apply_transition
+from audit.services import audit_record
 from deadlines.services import deadline_cancel
 from people.models import Team, User
 from people.roles import Role
 
-from ..models import Transfer
+from ..models import STAGE_OF, Transfer, TransferStage
 from .notify import transfer_notify
+
+# The stage transition that brings a transfer to each stage.
+STAGE_TRANSITIONS = {
+    TransferStage.AGREED: "stage_agreed",
+    TransferStage.ALLOCATED: "stage_allocated",
+    TransferStage.COMPLETED: "stage_completed",
+    TransferStage.REFUSED: "stage_refused",
+    TransferStage.WITHDRAWN: "stage_withdrawn",
+}
+
+
+def take_step(
+    transfer: Transfer,
+    name: str,
+    *,
+    by: User | None,
+    note: str = "",
+    case=None,
+    check_permission: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """Take the kind's step `name` and, when the step means it, the shared stage with it: one
+    save and one audit record naming both (from, to, and the stage change).
+
+    State first (a step no longer open is "moved on", whoever asks), then the step's
+    `permission=`. A stale copy raises django_fsm.ConcurrentTransition on save."""
+    method = getattr(transfer, name)
+    if not can_proceed(method):
+        raise TransitionNotAllowed(
+            f"Cannot {name.replace('_', ' ')} from {transfer.status}",
+            object=transfer,
+            method=method,
+        )
+    if check_permission and (by is None or not has_transition_perm(method, by)):
+        raise PermissionDenied("Your role does not allow this step.")
+    from_status, from_stage = transfer.status, transfer.stage
+    result = method(**kwargs)
+    stage = STAGE_OF[transfer.status]
+    if stage != from_stage:
+        getattr(transfer, STAGE_TRANSITIONS[stage])()
+    transfer.save()
+    audit_record(
+        actor=by,
+        action=f"transfer.{name}",
+        subject=transfer,
+        case=case or transfer.case,
+        from_state=from_status,
+        to_state=transfer.status,
+        changes={"stage": [from_stage, transfer.stage]} if stage != from_stage else {},
+        note=note,
+    )
+    return result
 
 
 def require_text(**fields: tuple[str, str]) -> None:
@@ -64,7 +119,7 @@ def transfer_withdraw(*, transfer: Transfer, by: User, reason: str) -> Transfer:
     are told."""
     require_text(reason=(reason, "Enter why the request is withdrawn"))
     transfer = locked(transfer)
-    apply_transition(
+    take_step(
         transfer,
         "withdraw",
         by=by,

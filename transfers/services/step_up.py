@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.fsm import apply_transition
 from audit.services import audit_record
 from cases import services as case_services
 from cases.models import Case
@@ -40,7 +39,7 @@ from ..models import (
     TransferKind,
     TransferStatus,
 )
-from .common import duty_managers, locked, require_text, sending_side
+from .common import duty_managers, locked, require_text, sending_side, take_step
 from .notify import transfer_notify, when
 
 TWELVE_WEEKS = timedelta(weeks=12)
@@ -190,7 +189,7 @@ def step_up_start(
 def step_up_submit(*, transfer: Transfer, by: User, supervisor_notes: str = "") -> Transfer:
     """Step 1 done: the supervisor takes the discussion to the EH/Graft team manager."""
     transfer = locked(transfer)
-    apply_transition(
+    take_step(
         transfer,
         "submit_to_manager",
         by=by,
@@ -257,7 +256,7 @@ def step_up_eh_decide(
     transfer = locked(transfer)
     now = timezone.now()
     if agreed:
-        apply_transition(
+        take_step(
             transfer,
             "agree_escalation",
             by=by,
@@ -266,7 +265,7 @@ def step_up_eh_decide(
             note=outcome,
         )
     else:
-        apply_transition(
+        take_step(
             transfer,
             "refuse_escalation",
             by=by,
@@ -398,7 +397,7 @@ def step_up_send(
     transfer.assigned_to = route.manager
     transfer.urgent = urgent or section_47
     transfer.section_47 = section_47
-    apply_transition(
+    take_step(
         transfer,
         "send_to_duty",
         by=by,
@@ -488,7 +487,7 @@ def step_up_pick_up(
         holder = reassign_to.manager
     previous_team = transfer.to_team
     now = timezone.now()
-    apply_transition(
+    take_step(
         transfer,
         "pick_up",
         by=by,
@@ -583,7 +582,7 @@ def step_up_decide(
     now = timezone.now()
     name = "agree_step_up" if agreed else "refuse_step_up"
     label = SocialCareOutcome(outcome).label
-    apply_transition(
+    take_step(
         transfer,
         name,
         by=by,
@@ -669,7 +668,7 @@ def step_up_allocate(*, transfer: Transfer, by: User, worker: User) -> Transfer:
     if not (worker.has_role(Role.SOCIAL_WORKER) and in_team(worker, transfer.to_team)):
         raise ValidationError({"worker": f"Choose a social worker in {transfer.to_team}"})
     now = timezone.now()
-    apply_transition(
+    take_step(
         transfer,
         "allocate",
         by=by,
@@ -924,7 +923,7 @@ def step_up_record_new_plan(*, transfer: Transfer, by: User, agreed_on, notes: s
 def _complete_when_done(transfer: Transfer, by: User) -> None:
     step_up = transfer.step_up
     if transfer.status == S.ALLOCATED and step_up.joint_visit_at and step_up.ten_day_discussion_at:
-        apply_transition(
+        take_step(
             transfer,
             "complete",
             by=by,
