@@ -108,11 +108,6 @@ def is_team_move(transfer) -> bool:
     return transfer.kind in TEAM_MOVE_KINDS
 
 
-def may_be_withdrawn(transfer) -> bool:
-    allowed = WITHDRAWABLE_STEP_UP if is_step_up(transfer) else WITHDRAWABLE_TEAM_MOVE
-    return transfer.status in allowed
-
-
 STEP_UP = {"kind": "step_up"}
 TEAM_MOVE = {"kind": "team_move"}
 SHARED = {"kind": "shared"}
@@ -387,16 +382,29 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         """Every transfer standard met: the case moves to the receiving team."""
         self.closed_at = at
 
-    # --- every kind ---------------------------------------------------------------------------
+    # --- withdrawal, kind by kind ---------------------------------------------------------------
     @transition(
         field=status,
-        source=[*WITHDRAWABLE_STEP_UP, *WITHDRAWABLE_TEAM_MOVE],
+        source=WITHDRAWABLE_STEP_UP,
         target=S.WITHDRAWN,
         permission=can.withdraw,
-        conditions=[may_be_withdrawn],
-        custom=SHARED,
+        conditions=[is_step_up],
+        custom=STEP_UP,
     )
-    def withdraw(self, *, withdrawn_by, reason, at) -> None:
+    def withdraw_step_up(self, *, withdrawn_by, reason, at) -> None:
+        """Before Social Care's decision, with a reason."""
+        self.withdrawn_by, self.withdrawn_reason, self.closed_at = withdrawn_by, reason, at
+
+    @transition(
+        field=status,
+        source=WITHDRAWABLE_TEAM_MOVE,
+        target=S.WITHDRAWN,
+        permission=can.withdraw,
+        conditions=[is_team_move],
+        custom=TEAM_MOVE,
+    )
+    def withdraw_transfer(self, *, withdrawn_by, reason, at) -> None:
+        """Until it completes, with a reason."""
         self.withdrawn_by, self.withdrawn_reason, self.closed_at = withdrawn_by, reason, at
 
 

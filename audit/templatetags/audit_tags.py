@@ -24,7 +24,22 @@ ACTION_LABELS = {
     "transfer.ten_day_discussion": "10-day discussion recorded",
     "transfer.complete": "Step-up completed",
     "transfer.withdraw": "Request withdrawn",
+    "transfer.withdraw_step_up": "Request withdrawn",
+    "transfer.withdraw_transfer": "Transfer withdrawn",
     "transfer.escalation_requested": "Decision escalated to the service manager",
+    "transfer.refusal_accepted": "Social Care's decision accepted by Early Help",
+    "transfer.new_plan": "New plan recorded",
+    "transfer.propose": "Transfer proposed",
+    "transfer.accept_transfer": "Transfer accepted by the receiving team",
+    "transfer.decline_transfer": "Transfer declined by the receiving team",
+    "transfer.summary_written": "Transfer summary written",
+    "transfer.summary_signed_off": "Transfer summary signed off",
+    "transfer.quality_assured": "File quality-assured",
+    "transfer.allocate_in_receiving_team": "Allocated in the receiving team",
+    "transfer.capacity_escalated": "Capacity escalated to the Service Manager",
+    "transfer.missing_work": "Missing work recorded",
+    "transfer.missing_work_done": "Missing work done",
+    "transfer.complete_transfer": "Transfer completed",
 }
 
 

@@ -121,7 +121,7 @@ def transfer_withdraw(*, transfer: Transfer, by: User, reason: str) -> Transfer:
     transfer = locked(transfer)
     take_step(
         transfer,
-        "withdraw",
+        "withdraw_step_up" if transfer.kind == "step_up" else "withdraw_transfer",
         by=by,
         check_permission=True,
         case=transfer.case,

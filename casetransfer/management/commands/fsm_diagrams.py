@@ -55,12 +55,44 @@ def machines() -> list[tuple[type, FSMFieldMixin]]:
     return found
 
 
-def diagram(model: type, field: FSMFieldMixin) -> str:
-    """One `stateDiagram-v2` block: states labelled as people read them, edges by transition."""
-    states = [value for value, _ in field.flatchoices] if field.choices else []
+SHARED = "shared"
+
+
+def _kind(transition) -> str | None:
+    """The machine a transition belongs to, where one field holds several (`custom={"kind":
+    ...}`, as Transfer.status does: one machine per kind of transfer, plus shared steps)."""
+    return (transition.custom or {}).get("kind")
+
+
+def diagrams(model: type, field: FSMFieldMixin) -> list[str]:
+    """One diagram per machine the field holds: per kind where its transitions say one."""
+    transitions = list(field.get_all_transitions(model))
+    kinds = sorted({k for k in map(_kind, transitions) if k and k != SHARED})
+    if not kinds:
+        return [diagram(model, field, transitions)]
+    blocks = []
+    for kind in kinds:
+        own = [t for t in transitions if _kind(t) == kind]
+        states = {str(t.source) for t in own} | {str(t.target) for t in own}
+        shared = [t for t in transitions if _kind(t) == SHARED and str(t.source) in states]
+        blocks.append(diagram(model, field, own + shared, kind=kind))
+    return blocks
+
+
+def diagram(model: type, field: FSMFieldMixin, transitions=None, kind: str = "") -> str:
+    """One `stateDiagram-v2` block: states labelled as people read them, edges by transition.
+    For one kind of a shared field, only the states its transitions touch."""
+    all_states = [value for value, _ in field.flatchoices] if field.choices else []
     labels = {str(value): str(label) for value, label in field.flatchoices}
     edges: set[tuple[str, str, str]] = set()
-    transitions = sorted(field.get_all_transitions(model), key=lambda t: (t.name, str(t.source)))
+    if transitions is None:
+        transitions = field.get_all_transitions(model)
+    transitions = sorted(transitions, key=lambda t: (t.name, str(t.source)))
+    if kind:
+        touched = {str(t.source) for t in transitions} | {str(t.target) for t in transitions}
+        states = [s for s in all_states if str(s) in touched]
+    else:
+        states = list(all_states)
     for transition in transitions:
         for target in _targets(transition):
             if transition.source == ANY_STATE:
@@ -79,8 +111,9 @@ def diagram(model: type, field: FSMFieldMixin) -> str:
                 for source in sources:
                     edges.add((str(source), str(transition.on_error), f"{transition.name} fails"))
     order = {str(state): index for index, state in enumerate(states)}
+    title = f"{model._meta.app_label}.{model.__name__}.{field.name}"
     lines = [
-        f"#### `{model._meta.app_label}.{model.__name__}.{field.name}`",
+        f"#### `{title}`" + (f" ({kind.replace('_', ' ')})" if kind else ""),
         "",
         "```mermaid",
         "stateDiagram-v2",
@@ -89,8 +122,14 @@ def diagram(model: type, field: FSMFieldMixin) -> str:
         label = labels.get(str(state), str(state)).replace('"', "'")
         lines.append(f'    state "{label}" as {_node(state)}')
     default = field.get_default()
-    if default not in (None, ""):
+    targets = {target for _, target, _ in edges}
+    if default not in (None, "") and str(default) in order:
         lines.append(f"    [*] --> {_node(default)}")
+    elif kind:
+        # A kind that starts elsewhere than the field's default: where its rows are created.
+        for state in states:
+            if str(state) not in targets:
+                lines.append(f"    [*] --> {_node(state)}")
     for source, target, name in sorted(
         edges, key=lambda e: (order.get(e[0], 99), order.get(e[1], 99), e[2])
     ):
@@ -101,7 +140,7 @@ def diagram(model: type, field: FSMFieldMixin) -> str:
 
 def render() -> str:
     """The text that belongs between the markers."""
-    blocks = [diagram(model, field) for model, field in machines()]
+    blocks = [block for model, field in machines() for block in diagrams(model, field)]
     return "\n\n".join(blocks)
 
 
