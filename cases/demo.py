@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from people.models import Service, Team, TeamMembership, User
+from people.models import RemitDisability, Service, Team, TeamMembership, User
 from people.roles import Role
 
 from .choices import AllocationState, CareProceedings, Involvement, LegalStatus, PlanType
@@ -19,6 +19,7 @@ from .models import Allocation, Case
 from .services import (
     case_allocate,
     case_close_to_social_care,
+    case_flag_adult_transitions,
     case_hold_by_team_leader,
     involvement_for_team,
 )
@@ -38,6 +39,7 @@ class TeamSpec:
     plan_types: tuple[str, ...]
     manager: str
     workers: tuple[tuple[str, str], ...]  # (username, role)
+    disability: str = RemitDisability.ANY
 
 
 EH, CIN, CP, CIC = PlanType.EARLY_HELP, PlanType.CIN, PlanType.CP, PlanType.CIC
@@ -134,6 +136,7 @@ TEAMS = [
         (CIN, CP, CIC),
         "dcttm",
         (("sw.dct", Role.SOCIAL_WORKER),),
+        disability=RemitDisability.DISABLED_ONLY,
     ),
     TeamSpec(
         "Young People's Team",
@@ -144,6 +147,7 @@ TEAMS = [
         (CIN, CP, CIC),
         "yptm",
         (("sw.ypt", Role.SOCIAL_WORKER),),
+        disability=RemitDisability.DISABLED_ONLY,
     ),
     TeamSpec(
         "Youth & Family Services",
@@ -347,6 +351,7 @@ def seed_people() -> dict[str, Team]:
                 "remit_min_age": spec.min_age,
                 "remit_max_age": spec.max_age,
                 "remit_plan_types": list(spec.plan_types),
+                "remit_disability": spec.disability,
                 "email": f"{spec.name.lower().replace(' ', '.').replace('&', 'and')}@example.org",
             },
         )
@@ -368,9 +373,13 @@ def _team_for(
     age: int,
     disabled: bool,
     teams: dict[str, Team],
+    true_age: int,
 ) -> Team:
+    # Seed 001 s3.10 (amended): the Disabled Children's Service holds disabled children on a
+    # plan, by their age: the Disabled Children Team to 15, the Young People's Team at 16-17.
     if disabled and plan in (CIN, CP, CIC):
-        return teams["Disabled Children Team"] if age <= 15 else teams["Young People's Team"]
+        dct, ypt = teams["Disabled Children Team"], teams["Young People's Team"]
+        return dct if dct.remit_covers(age=true_age, plan_type=plan) else ypt
     candidates = [t for t in teams_by_plan[plan] if t.remit_covers(age=age, plan_type=plan)]
     return rng.choice(candidates or teams_by_plan[plan])
 
@@ -410,8 +419,9 @@ def seed_cases(*, target: int, teams: dict[str, Team], today: date | None = None
             age_days = rng.randint(30, 17 * 365 + 300)
             dob = today - timedelta(days=age_days)
             age = age_days // 365
+            true_age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
             disabled = rng.random() < 0.08
-            team = _team_for(rng, teams_by_plan, plan, age, disabled, teams)
+            team = _team_for(rng, teams_by_plan, plan, age, disabled, teams, true_age)
             pool = workers.get(team.pk, [])
             # Most cases are allocated; a few CP/CiC ones are not, so the warning shows.
             worker = rng.choice(pool) if pool and rng.random() < 0.9 else None
@@ -537,6 +547,9 @@ def seed_demo(*, cases: int = 200) -> dict[str, int]:
     teams = seed_people()
     created = seed_cases(target=cases, teams=teams)
     seed_case_states(teams=teams)
+    # Bulk-inserted cases skip case_create: their disabled children in the Disabled Children's
+    # Service are flagged for adult services the way a live authority's are backfilled.
+    case_flag_adult_transitions()
     if created:
         # One record of the load itself; individual demo cases are not audited one by one.
         any_team = next(iter(teams.values()))

@@ -133,6 +133,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         dob = self.date_of_birth
         return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
+    def birthday(self, age: int) -> date:
+        """The date the child turns `age`. Born on 29 February: 1 March in a common year, the
+        first day `age_on` gives that age."""
+        dob = self.date_of_birth
+        try:
+            return dob.replace(year=dob.year + age)
+        except ValueError:
+            return date(dob.year + age, 3, 1)
+
     @property
     def needs_allocation_urgently(self) -> bool:
         """A child on a CP plan or in care is never left unallocated (seed 001)."""

@@ -2,16 +2,31 @@
 record in the same transaction. The `involvement` and `allocation` state machines move only here,
 each move through `audit.fsm.apply_transition`."""
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from audit.fsm import apply_transition
+from audit.models import AuditEvent
 from audit.services import audit_record, diff, snapshot
-from people.models import SOCIAL_CARE_SERVICES, Service, Team, User
+from deadlines.calendar import LONDON
+from deadlines.models import Deadline, DeadlineStatus
+from deadlines.rules import Kind, compute_due
+from deadlines.services import (
+    deadline_cancel,
+    deadline_reassign,
+    deadline_reschedule,
+    deadline_start,
+    open_deadlines,
+    policy_for,
+    reminder_time,
+    working_calendar,
+)
+from people.models import DISABLED_CHILDRENS_SERVICES, SOCIAL_CARE_SERVICES, Service, Team, User
 from people.selectors import user_manages_team
 
 from . import permissions as can
@@ -48,7 +63,8 @@ def _next_reference() -> str:
 @transaction.atomic
 def case_create(*, by: User | None, current_team: Team, **fields: Any) -> Case:
     """Open a case in a team, with its first allocation row and an audit record. Its
-    involvement follows the team's service; its allocation, whether a worker is named."""
+    involvement follows the team's service; its allocation, whether a worker is named. A
+    disabled child opened in the Disabled Children's Service is flagged for adult services."""
     fields.setdefault("involvement", involvement_for_team(current_team))
     allocated = fields.get("allocated_worker") is not None
     fields.setdefault(
@@ -74,12 +90,16 @@ def case_create(*, by: User | None, current_team: Team, **fields: Any) -> Case:
         case=case,
         changes=diff({}, snapshot(case, Case.AUDITED_FIELDS)),
     )
+    if needs_adult_transition(case, timezone.localdate()):
+        case_flag_adult_transition(case=case, by=by)
     return case
 
 
 @transaction.atomic
 def case_update(*, case: Case, by: User | None, note: str = "", **fields: Any) -> Case:
-    """Change a case's details. Team and worker change through `case_allocate` instead."""
+    """Change a case's details. Team and worker change through `case_allocate` instead. A
+    change to the disability flag or the date of birth starts, moves or cancels the
+    adult-services transition."""
     if {"current_team", "allocated_worker"} & fields.keys():
         raise ValueError("Use case_allocate to change the team or the worker.")
     if {"involvement", "allocation"} & fields.keys():
@@ -96,6 +116,8 @@ def case_update(*, case: Case, by: User | None, note: str = "", **fields: Any) -
     audit_record(
         actor=by, action="case.update", subject=case, case=case, changes=changes, note=note
     )
+    if {"has_disability", "date_of_birth"} & changes.keys():
+        _adult_transition_follow(case, by=by)
     return case
 
 
@@ -113,7 +135,10 @@ def case_allocate(
     starts a new one, so the history shows every holder without a gap.
 
     While a transfer is live, only that transfer's own steps move the case (`for_transfer`):
-    an allocation beside it would leave the transfer and its deadlines behind."""
+    an allocation beside it would leave the transfer and its deadlines behind.
+
+    A disabled child moved into the Disabled Children's Service is flagged for adult services;
+    the flag follows them to a new worker or team in it, and is cancelled if they leave it."""
     from transfers.models import LIVE, Transfer
 
     if worker is not None and not worker.memberships.filter(team=team).exists():
@@ -150,6 +175,7 @@ def case_allocate(
     target = AllocationState.ALLOCATED if worker is not None else AllocationState.UNALLOCATED
     if case.allocation != target:
         apply_transition(case, name, by=by, case=case, note=reason, state_field="allocation")
+    _adult_transition_follow(case, by=by)
     return allocation
 
 
@@ -243,6 +269,7 @@ def case_close_to_social_care(
         case_allocate(
             case=case, team=case.current_team, worker=None, by=by, reason="Closed to Social Care"
         )
+    _adult_transition_follow(case, by=by)
     return case
 
 
@@ -345,6 +372,7 @@ def case_open_to_social_care(
     apply_transition(
         case, "open_to_social_care", by=by, case=case, note=reason, state_field="involvement"
     )
+    _adult_transition_follow(case, by=by)
     return case
 
 
@@ -378,3 +406,209 @@ def case_hold_by_team_leader(*, case: Case, by: User, reason: str) -> Case:
         check_permission=True,
     )
     return case
+
+
+# --- Turning 18 in the Disabled Children's Service ------------------------------------------
+# Seed 001 s3.10 (amended): the Disabled Children's Service keeps a disabled child through CIN,
+# CP and CiC planning; at 18 they continue to receive services as an adult. The move is planned
+# ahead: an `adult_services_transition` deadline, anchored on the 18th birthday at 09:00 London
+# and due `pullback(birthday - 183 days)` (DEADLINES.md, local default).
+
+ADULT_AGE = 18
+ADULT_TRANSITION_ANCHOR_TIME = time(9, 0)
+OPEN_STATUSES = (DeadlineStatus.OPEN, DeadlineStatus.BREACHED)
+
+
+def adult_transition_anchor(case: Case) -> datetime:
+    """The 18th birthday at 09:00 London: what the adult-services transition is anchored on."""
+    return datetime.combine(case.birthday(ADULT_AGE), ADULT_TRANSITION_ANCHOR_TIME, tzinfo=LONDON)
+
+
+def needs_adult_transition(case: Case, on: date) -> bool:
+    """A disabled child held by the Disabled Children's Service, not closed, not yet 18 on
+    `on`: their move to adult services is being planned."""
+    return (
+        case.has_disability
+        and case.current_team.service in DISABLED_CHILDRENS_SERVICES
+        and case.involvement != Involvement.CLOSED
+        and case.age_on(on) < ADULT_AGE
+    )
+
+
+def _adult_transition_owner(case: Case) -> User | None:
+    """The allocated worker; while there is none, the team manager."""
+    return case.allocated_worker or case.current_team.manager
+
+
+@transaction.atomic
+def case_flag_adult_transition(*, case: Case, by: User | None = None) -> Deadline | None:
+    """Seed 001 s3.10 (amended): flag a disabled child in the Disabled Children's Service for
+    adult services ahead of their 18th birthday, with an `adult_services_transition` deadline on
+    the case (owner: the allocated worker, else the team manager; the case's team).
+
+    Idempotent: while one is open, no second is started; the open one follows the case to its
+    current worker and team, and to a corrected date of birth. Returns the open deadline, or
+    None when the child does not need one (not disabled, not in the service, closed, or 18)."""
+    case = _locked(case)
+    if not needs_adult_transition(case, timezone.localdate()):
+        return None
+    owner = _adult_transition_owner(case)
+    anchor_at = adult_transition_anchor(case)
+    kind = Kind.ADULT_SERVICES_TRANSITION
+    deadline = open_deadlines(case, kind).select_for_update().order_by("pk").first()
+    if deadline is None:
+        return deadline_start(
+            kind=kind,
+            subject=case,
+            case=case,
+            anchor_at=anchor_at,
+            owner=owner,
+            owner_team=case.current_team,
+            by=by,
+        )
+    if deadline.anchor_at != anchor_at:
+        deadline = deadline_reschedule(
+            deadline=deadline,
+            anchor_at=anchor_at,
+            by=by,
+            reason="The child's date of birth was corrected",
+        )
+    deadline_reassign(subject=case, kind=kind, owner=owner, owner_team=case.current_team, by=by)
+    deadline.refresh_from_db()
+    return deadline
+
+
+@transaction.atomic
+def case_cancel_adult_transition(*, case: Case, reason: str, by: User | None = None) -> list:
+    """The adult-services transition no longer applies to this case (it left the Disabled
+    Children's Service, the child is no longer recorded as disabled, the case was closed)."""
+    return deadline_cancel(subject=case, kind=Kind.ADULT_SERVICES_TRANSITION, by=by, reason=reason)
+
+
+def _adult_transition_follow(case: Case, *, by: User | None) -> None:
+    """After a case is opened, moved, changed or closed: flag it for adult services when it
+    needs it; otherwise cancel a flag it no longer needs, saying why."""
+    if needs_adult_transition(case, timezone.localdate()):
+        case_flag_adult_transition(case=case, by=by)
+        return
+    if not case.has_disability:
+        reason = "The child is no longer recorded as disabled."
+    elif case.current_team.service not in DISABLED_CHILDRENS_SERVICES:
+        reason = f"The case left the Disabled Children's Service for {case.current_team}."
+    elif case.involvement == Involvement.CLOSED:
+        reason = "The case was closed to Social Care."
+    else:
+        reason = "The child has turned 18."
+    case_cancel_adult_transition(case=case, reason=reason, by=by)
+
+
+def cases_awaiting_adult_transition_flag(on: date) -> models.QuerySet[Case]:
+    """The cases `needs_adult_transition` on `on` that have no open adult-services transition:
+    disabled children in the Disabled Children's Service, not closed, under 18. One query."""
+    try:
+        eighteen_years_before = on.replace(year=on.year - ADULT_AGE)
+    except ValueError:  # 29 February: a child born on the 28th turned 18 yesterday
+        eighteen_years_before = date(on.year - ADULT_AGE, 2, 28)
+    flagged = Deadline.objects.filter(
+        case=models.OuterRef("pk"),
+        kind=Kind.ADULT_SERVICES_TRANSITION,
+        status__in=OPEN_STATUSES,
+    )
+    return (
+        Case.objects.filter(
+            has_disability=True,
+            current_team__service__in=DISABLED_CHILDRENS_SERVICES,
+            date_of_birth__gt=eighteen_years_before,
+        )
+        .exclude(involvement=Involvement.CLOSED)
+        .exclude(models.Exists(flagged))
+    )
+
+
+def case_flag_adult_transitions(
+    *, by: User | None = None, batch_size: int = 1000, on: date | None = None
+) -> int:
+    """Backfill: flag every case that needs an adult-services transition and has none. Bulk-safe:
+    only the cases that need one are read, a batch at a time (keyset by id), each batch in its
+    own transaction with its cases locked, the deadlines and their audit records written in bulk
+    with the same due instant, reminder and audit as `case_flag_adult_transition`. Safe to run
+    again, and beside the application: a case flagged meanwhile is skipped. Returns how many
+    cases were flagged."""
+    on = on or timezone.localdate()
+    kind = Kind.ADULT_SERVICES_TRANSITION
+    policy = policy_for(kind)
+    calendar = working_calendar()
+    case_type = ContentType.objects.get_for_model(Case)
+    deadline_type = ContentType.objects.get_for_model(Deadline)
+    flagged, last_pk = 0, 0
+    while True:
+        ids = list(
+            cases_awaiting_adult_transition_flag(on)
+            .filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return flagged
+        last_pk = ids[-1]
+        with transaction.atomic():
+            locked = list(
+                Case.objects.select_for_update(of=("self",))
+                .select_related("current_team")
+                .filter(pk__in=ids)
+                .order_by("pk")
+            )
+            # Read after the locks, so a flag another transaction committed meanwhile is seen.
+            already = set(
+                Deadline.objects.filter(
+                    case_id__in=ids, kind=kind, status__in=OPEN_STATUSES
+                ).values_list("case_id", flat=True)
+            )
+            now = timezone.now()
+            deadlines = []
+            for case in locked:
+                if case.pk in already or not needs_adult_transition(case, on):
+                    continue
+                anchor_at = adult_transition_anchor(case)
+                due_at = compute_due(kind, anchor_at, amount=policy.amount, calendar=calendar)
+                deadlines.append(
+                    Deadline(
+                        kind=kind,
+                        subject_type=case_type,
+                        subject_id=str(case.pk),
+                        case=case,
+                        anchor_at=anchor_at,
+                        due_at=due_at,
+                        owner_id=case.allocated_worker_id or case.current_team.manager_id,
+                        owner_team_id=case.current_team_id,
+                        remind_at=reminder_time(
+                            due_at=due_at,
+                            anchor_at=anchor_at,
+                            policy=policy,
+                            calendar=calendar,
+                            now=now,
+                        ),
+                    )
+                )
+            Deadline.objects.bulk_create(deadlines, batch_size=batch_size)
+            AuditEvent.objects.bulk_create(
+                [
+                    AuditEvent(
+                        at=now,
+                        actor=by if getattr(by, "pk", None) else None,
+                        action="deadline.start",
+                        subject_type=deadline_type,
+                        subject_id=str(deadline.pk),
+                        case_id=deadline.case_id,
+                        to_state=DeadlineStatus.OPEN,
+                        changes={
+                            "kind": [None, kind],
+                            "due_at": [None, deadline.due_at.isoformat()],
+                        },
+                        note="Flagged for adult services by the backfill",
+                    )
+                    for deadline in deadlines
+                ],
+                batch_size=batch_size,
+            )
+            flagged += len(deadlines)

@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from audit.services import audit_record, diff, snapshot
+from cases.choices import PlanType
 
 from .models import Team, TeamMembership, User
 
@@ -75,10 +77,77 @@ class UserAdmin(BaseUserAdmin):
             )
 
 
+class TeamAdminForm(forms.ModelForm):
+    """The remit as people set it: plan types ticked from the list, not typed as codes."""
+
+    remit_plan_types = forms.MultipleChoiceField(
+        label="Remit plan types",
+        choices=PlanType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The plan types the team holds. None ticked: any plan type.",
+    )
+
+    class Meta:
+        model = Team
+        fields = [
+            "name",
+            "service",
+            "locality",
+            "manager",
+            "email",
+            "is_active",
+            "remit_min_age",
+            "remit_max_age",
+            "remit_plan_types",
+            "remit_disability",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("remit_min_age"), cleaned.get("remit_max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("remit_max_age", "The oldest age must not be below the youngest")
+        return cleaned
+
+    def clean_remit_plan_types(self) -> list[str]:
+        # In the order of PlanType, so the same remit is always stored (and audited) the same way.
+        chosen = set(self.cleaned_data["remit_plan_types"])
+        return [code for code in PlanType.values if code in chosen]
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "service", "locality", "manager", "capacity", "is_active"]
-    list_filter = ["service", "locality", "capacity", "is_active"]
+    """Teams are deactivated, never deleted. The remit (ages, plan types, disability) is data,
+    edited here; every change is audited with its before and after values."""
+
+    form = TeamAdminForm
+    fieldsets = (
+        (None, {"fields": ("name", "service", "locality", "manager", "email", "is_active")}),
+        (
+            "Remit: the children the team serves",
+            {
+                "fields": (
+                    ("remit_min_age", "remit_max_age"),
+                    "remit_plan_types",
+                    "remit_disability",
+                )
+            },
+        ),
+        ("Capacity", {"fields": ("capacity", "capacity_note")}),
+    )
+    list_display = [
+        "name",
+        "service",
+        "locality",
+        "manager",
+        "remit_min_age",
+        "remit_max_age",
+        "remit_disability",
+        "capacity",
+        "is_active",
+    ]
+    list_filter = ["service", "locality", "remit_disability", "capacity", "is_active"]
     # Capacity changes only through people.services, which audits each step with its reason.
     readonly_fields = ["capacity", "capacity_note"]
     search_fields = ["name"]
@@ -92,6 +161,7 @@ class TeamAdmin(admin.ModelAdmin):
         "remit_min_age",
         "remit_max_age",
         "remit_plan_types",
+        "remit_disability",
         "is_active",
     ]
 

@@ -31,6 +31,17 @@ SOCIAL_CARE_SERVICES = (
     Service.DISABLED_CHILDREN,
     Service.YOUNG_PEOPLE,
 )
+# Seed 001 s3.10 (amended 2017): the Disabled Children's Service, Disabled Children Teams for 0-15
+# year olds and Young People's Teams for 16-17 year olds.
+DISABLED_CHILDRENS_SERVICES = (Service.DISABLED_CHILDREN, Service.YOUNG_PEOPLE)
+
+
+class RemitDisability(models.TextChoices):
+    """Whether a team serves disabled children: one part of its remit."""
+
+    ANY = "any", "Any child"
+    DISABLED_ONLY = "disabled_only", "Disabled children only"
+    NOT_DISABLED = "not_disabled", "Not for disabled children"
 
 
 class User(AbstractUser):
@@ -106,8 +117,8 @@ def may_restore(team: "Team", user: "User") -> bool:
 
 
 class Team(ConcurrentTransitionMixin, models.Model):
-    """A team with a remit: the ages and plan types of the children it serves, and a capacity
-    state machine moved only by `people.services`."""
+    """A team with a remit: the ages, plan types and disability of the children it serves (data,
+    edited in the admin), and a capacity state machine moved only by `people.services`."""
 
     name = models.CharField(max_length=120, unique=True)
     service = models.CharField(max_length=40, choices=Service.choices)
@@ -129,6 +140,12 @@ class Team(ConcurrentTransitionMixin, models.Model):
         default=list,
         blank=True,
         help_text="Plan types the team holds (codes from PlanType); empty means any.",
+    )
+    remit_disability = models.CharField(
+        max_length=20,
+        choices=RemitDisability.choices,
+        default=RemitDisability.ANY,
+        help_text="Whether the team serves disabled children, only them, or any child.",
     )
     is_active = models.BooleanField(default=True)
     capacity = FSMField(
@@ -177,11 +194,28 @@ class Team(ConcurrentTransitionMixin, models.Model):
     def restore(self) -> None:
         """Back to the protocol as written."""
 
-    def remit_covers(self, *, age: int, plan_type: str) -> bool:
-        """Whether a child of this age and plan type falls within the team's remit."""
-        if not self.remit_min_age <= age <= self.remit_max_age:
-            return False
+    # The remit is data: ages, plan types and disability. `people.remits` says, in people's
+    # words, why a team does not cover a child.
+
+    def remit_covers_age(self, age: int) -> bool:
+        return self.remit_min_age <= age <= self.remit_max_age
+
+    def remit_covers_plan_type(self, plan_type: str) -> bool:
         return not self.remit_plan_types or plan_type in self.remit_plan_types
+
+    def remit_covers_disability(self, has_disability: bool) -> bool:
+        if self.remit_disability == RemitDisability.DISABLED_ONLY:
+            return has_disability
+        if self.remit_disability == RemitDisability.NOT_DISABLED:
+            return not has_disability
+        return True
+
+    def remit_covers(self, *, age: int, plan_type: str, has_disability: bool | None = None) -> bool:
+        """Whether a child of this age and plan type (and, when given, disability) falls within
+        the team's remit."""
+        if not (self.remit_covers_age(age) and self.remit_covers_plan_type(plan_type)):
+            return False
+        return has_disability is None or self.remit_covers_disability(has_disability)
 
 
 class TeamMembership(models.Model):
