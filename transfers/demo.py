@@ -233,3 +233,232 @@ def _make_one_fall_due(now) -> None:
         Deadline.objects.filter(pk=deadline.pk).update(
             due_at=now + timedelta(minutes=2), remind_at=now, reminded_at=None
         )
+
+
+# --- transfers between teams: every kind in every state ------------------------------------------
+
+TEAM_MOVE_STATES = [S.PROPOSED, S.DECLINED, S.ACCEPTED, S.ALLOCATED, S.COMPLETED, S.WITHDRAWN]
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    from_team: str
+    to_team: str
+    plan_type: str
+    sender: str  # the originating team's manager
+    worker: str  # the worker allocated in the originating team
+    receiver: str  # the receiving team's manager
+    new_worker: str  # who the receiving team allocates
+    discussion: bool = False
+
+
+ROUTES = [
+    Route(
+        "team_transfer",
+        "Assessment North",
+        "Children in Need North",
+        "cin",
+        "assesstm",
+        "sw.assess",
+        "cintm.north",
+        "sw.cin.north",
+    ),
+    Route(
+        "step_down",
+        "Children in Need North",
+        "Early Help North",
+        "cin",
+        "cintm.north",
+        "sw.cin.north",
+        "ehtm.north",
+        "ffp.north",
+    ),
+    Route(
+        "step_across",
+        "Children in Need North",
+        "Youth & Family Services",
+        "cin",
+        "cintm.north",
+        "sw.cin.north",
+        "yfstm",
+        "yfs.worker",
+        discussion=True,
+    ),
+]
+
+
+def _movable_case(route: Route) -> Case | None:
+    from .services.team_move import remit_refusal
+
+    from_team = Team.objects.get(name=route.from_team)
+    to_team = Team.objects.get(name=route.to_team)
+    today = timezone.localdate()
+    candidates = Case.objects.filter(
+        current_team=from_team,
+        plan_type=route.plan_type,
+        reference__startswith="DM",
+        transfers=None,
+        allocation="allocated",
+    ).order_by("reference")
+    for case in candidates[:40]:
+        if remit_refusal(to_team, case, today) is None:
+            return case
+    return None
+
+
+@transaction.atomic
+def seed_team_moves() -> int:
+    """Every kind of transfer between teams in every state, made through the services, with a
+    refusal outside the remit, a completion blocked by an unsigned transfer summary and a child
+    in need held by the receiving team leader."""
+    if Transfer.objects.exclude(kind=TransferKind.STEP_UP).exists():
+        return 0
+    made = 0
+    for route in ROUTES:
+        for final in TEAM_MOVE_STATES:
+            case = _movable_case(route)
+            if case is None:
+                continue
+            _move(route, case, final)
+            made += 1
+    made += _remit_refusal() + _blocked_by_summary() + _held_by_team_leader()
+    return made
+
+
+def _propose(route: Route, case: Case, to_team: Team | None = None) -> Transfer:
+    to_team = to_team or Team.objects.get(name=route.to_team)
+    extra = {}
+    if route.discussion:
+        extra = {
+            "discussion_held_at": timezone.now() - timedelta(hours=2),
+            "discussion_with": _user(route.receiver),
+            "discussion_notes": "Agreed the family would be better served by Youth & Family "
+            "Services; joint visit to be arranged.",
+        }
+    return services.transfer_propose(
+        case=case,
+        by=_user(route.sender),
+        to_team=to_team,
+        reason="The plan's goals are met; the family's needs fit the receiving team's remit.",
+        **extra,
+    )
+
+
+def _move(route: Route, case: Case, final: str, *, sign_off: bool = True) -> Transfer:
+    from casework.models import MeetingKind, NotificationMeans, RecipientRole
+    from casework.services import meeting_record, notification_record
+
+    t = _propose(route, case)
+    if final == S.PROPOSED:
+        return t
+    if final == S.WITHDRAWN:
+        services.transfer_withdraw(transfer=t, by=_user(route.sender), reason="Family moved away")
+        return t
+    accepted = final != S.DECLINED
+    services.transfer_decide(
+        transfer=t,
+        by=_user(route.receiver),
+        accepted=accepted,
+        reasons="Within our remit; we can take the case."
+        if accepted
+        else "Not yet: the child protection review is next week; propose again after it.",
+    )
+    if final in (S.DECLINED, S.ACCEPTED):
+        return t
+    t.refresh_from_db()
+    if t.team_move.summary_required:
+        services.transfer_write_summary(
+            transfer=t,
+            by=_user(route.worker),
+            updated_information="Plan reviewed this month; school attendance improving.",
+            important_dates="Next review meeting in four weeks.",
+            urgent_actions="None.",
+        )
+        if sign_off:
+            services.transfer_sign_off_summary(transfer=t, by=_user(route.sender))
+    services.transfer_quality_assure(
+        transfer=t, by=_user(route.sender), notes="Records up to date; plan and chronology current."
+    )
+    services.transfer_allocate(transfer=t, by=_user(route.receiver), worker=_user(route.new_worker))
+    t.refresh_from_db()
+    notification_record(
+        transfer=t,
+        by=_user(route.worker),
+        recipient_name="Class teacher, St Anne's Primary",
+        recipient_role=RecipientRole.SCHOOL,
+        means=NotificationMeans.LETTER,
+        told_at=timezone.now(),
+    )
+    if route.discussion:
+        meeting_record(
+            case=case,
+            transfer=t,
+            kind=MeetingKind.JOINT_TRANSITION,
+            by=_user(route.worker),
+            held_at=timezone.now(),
+            attendees=[_user(route.worker), _user(route.new_worker)],
+            other_attendees="Mother",
+            notes="Joint visit: introduced the new worker to the family.",
+        )
+    if final == S.COMPLETED:
+        services.transfer_complete(transfer=t, by=_user(route.sender))
+    return t
+
+
+def _remit_refusal() -> int:
+    """A child in need proposed to the Children in Care team: refused outside its remit."""
+    route = ROUTES[0]
+    case = _movable_case(route)
+    if case is None:
+        return 0
+    _propose(route, case, Team.objects.get(name="Children in Care"))
+    return 1
+
+
+def _blocked_by_summary() -> int:
+    """Allocated, everything else done, but the transfer summary is not signed off."""
+    route = ROUTES[0]
+    for case in Case.objects.filter(
+        current_team__name=route.from_team,
+        plan_type=route.plan_type,
+        reference__startswith="DM",
+        transfers=None,
+        allocation="allocated",
+    ).order_by("reference")[:40]:
+        if (
+            case.latest_assessment_on is None
+            or case.latest_assessment_on < timezone.localdate() - timedelta(days=40)
+        ):
+            _move(route, case, S.ALLOCATED, sign_off=False)
+            return 1
+    return 0
+
+
+def _held_by_team_leader() -> int:
+    """A child in need moving between CIN teams: no worker free, the team leader holds it."""
+    route = Route(
+        "team_transfer",
+        "Children in Need North",
+        "Children in Need South",
+        "cin",
+        "cintm.north",
+        "sw.cin.north",
+        "cintm.south",
+        "sw.cin.south",
+    )
+    case = _movable_case(route)
+    if case is None:
+        return 0
+    t = _propose(route, case)
+    services.transfer_decide(
+        transfer=t, by=_user(route.receiver), accepted=True, reasons="Moved into our area."
+    )
+    services.transfer_allocate(
+        transfer=t,
+        by=_user(route.receiver),
+        worker=None,
+        team_leader_holds=True,
+        reason="No social worker free until next month; weekly visits by the team leader.",
+    )
+    return 1

@@ -100,11 +100,11 @@ CLOSED = [status for status, stage in STAGE_OF.items() if stage not in LIVE_STAG
 TEAM_MOVE_KINDS = (TransferKind.STEP_ACROSS, TransferKind.STEP_DOWN, TransferKind.TEAM_TRANSFER)
 
 
-def is_step_up(transfer) -> bool:
+def kind_is_step_up(transfer) -> bool:
     return transfer.kind == TransferKind.STEP_UP
 
 
-def is_team_move(transfer) -> bool:
+def kind_is_team_move(transfer) -> bool:
     return transfer.kind in TEAM_MOVE_KINDS
 
 
@@ -203,7 +203,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_team_move(self) -> bool:
-        return is_team_move(self)
+        return kind_is_team_move(self)
 
     # --- the shared stage: moved with the kind's step, in the same save and audit record --------
     @transition(field=stage, source=STAGE.REQUESTED, target=STAGE.AGREED, custom=SHARED)
@@ -325,7 +325,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=S.ALLOCATED,
         target=S.COMPLETED,
-        conditions=[is_step_up],
+        conditions=[kind_is_step_up],
         custom=STEP_UP,
     )
     def complete(self, *, at) -> None:
@@ -338,7 +338,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.PROPOSED,
         target=S.ACCEPTED,
         permission=can.decide_transfer,
-        conditions=[is_team_move],
+        conditions=[kind_is_team_move],
         custom=TEAM_MOVE,
     )
     def accept_transfer(self, *, decider, at, reasons) -> None:
@@ -350,7 +350,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.PROPOSED,
         target=S.DECLINED,
         permission=can.decide_transfer,
-        conditions=[is_team_move],
+        conditions=[kind_is_team_move],
         custom=TEAM_MOVE,
     )
     def decline_transfer(self, *, decider, at, reasons) -> None:
@@ -362,7 +362,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.ACCEPTED,
         target=S.ALLOCATED,
         permission=can.allocate_receiving,
-        conditions=[is_team_move],
+        conditions=[kind_is_team_move],
         custom=TEAM_MOVE,
     )
     def allocate_in_receiving_team(self, *, worker, allocator, at) -> None:
@@ -375,7 +375,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=S.ALLOCATED,
         target=S.COMPLETED,
         permission=can.complete_transfer,
-        conditions=[is_team_move],
+        conditions=[kind_is_team_move],
         custom=TEAM_MOVE,
     )
     def complete_transfer(self, *, at) -> None:
@@ -388,7 +388,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=WITHDRAWABLE_STEP_UP,
         target=S.WITHDRAWN,
         permission=can.withdraw,
-        conditions=[is_step_up],
+        conditions=[kind_is_step_up],
         custom=STEP_UP,
     )
     def withdraw_step_up(self, *, withdrawn_by, reason, at) -> None:
@@ -400,7 +400,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         source=WITHDRAWABLE_TEAM_MOVE,
         target=S.WITHDRAWN,
         permission=can.withdraw,
-        conditions=[is_team_move],
+        conditions=[kind_is_team_move],
         custom=TEAM_MOVE,
     )
     def withdraw_transfer(self, *, withdrawn_by, reason, at) -> None:

@@ -23,7 +23,7 @@ from people.models import Team, User
 from people.roles import Role
 from people.selectors import teams_of
 
-from .models import LIVE, LIVE_STAGES, TEAM_MOVE_KINDS, Transfer, TransferStatus
+from .models import LIVE, LIVE_STAGES, TEAM_MOVE_KINDS, Transfer, TransferKind, TransferStatus
 
 S = TransferStatus
 
@@ -155,6 +155,7 @@ def transfers_needing_action(user: User) -> QuerySet[Transfer]:
         step_up__eh_worker=user,
         step_up__joint_visit_at__isnull=True,
     )
+    condition = Q(kind=TransferKind.STEP_UP) & condition
     condition |= _team_moves_needing(user)
     return (
         _with_due(Transfer.objects.filter(condition))

@@ -81,10 +81,30 @@ def summary_required(case: Case, on: date) -> bool:
     return assessed is None or assessed < one_month_before(on)
 
 
+def plan_after(case: Case, from_team: Team, to_team: Team) -> str:
+    """The plan the child will have in the receiving team, which its remit is checked against:
+    Early Help once stepped down or across out of Social Care; at least Child in Need once
+    stepped across into it; otherwise the plan they have."""
+    if to_team.service in EARLY_HELP + ACROSS and from_team.service in SOCIAL_CARE_SERVICES:
+        return PlanType.EARLY_HELP
+    if to_team.service in SOCIAL_CARE_SERVICES and case.plan_type in (
+        PlanType.NONE,
+        PlanType.EARLY_HELP,
+    ):
+        return PlanType.CIN
+    return case.plan_type
+
+
 def remit_refusal(team: Team, case: Case, on: date) -> str | None:
+    """Seed 001's remits: None when `team` can take the child, else why not."""
     from people import remits
 
-    return remits.remit_refusal(team, case, on)
+    return remits.remit_reason(
+        team,
+        age=case.age_on(on),
+        plan_type=plan_after(case, case.current_team, team),
+        has_disability=case.has_disability,
+    )
 
 
 def _today() -> date:
@@ -540,7 +560,8 @@ class Standard:
 def transfer_standards(transfer: Transfer) -> list[Standard]:
     """Seed 001 s5 (and seed 000 for a step across), as a checklist: what is done and what
     still blocks completion."""
-    from casework.selectors import joint_transition_meetings, notifications_for
+    from casework.models import MeetingKind
+    from casework.selectors import meetings_for, notifications_for
 
     move = transfer.team_move
     decided = transfer.status not in (S.PROPOSED, S.DECLINED, S.WITHDRAWN)
@@ -612,15 +633,12 @@ def transfer_standards(transfer: Transfer) -> list[Standard]:
             ", ".join(sorted({n.recipient_name for n in notified}))[:200],
         )
     )
+    meetings = list(meetings_for(transfer=transfer))
     if transfer.kind == TransferKind.STEP_ACROSS:
-        held = [m for m in joint_transition_meetings(transfer) if m.held_at]
-        standards.append(
-            Standard(
-                "Joint transition visit or meeting with the family",
-                bool(held),
-                f"Held {timezone.localtime(held[0].held_at):%d %B %Y}" if held else "",
-            )
-        )
+        # Seed 000 s2: once agreed, a joint transition visit or meeting with the family.
+        standards.append(_meeting_standard(meetings, MeetingKind.JOINT_TRANSITION, True))
+    # Seed 001 s2.3: wherever possible, a handover meeting with the child and parent or carer.
+    standards.append(_meeting_standard(meetings, MeetingKind.HANDOVER, False))
     open_items = [m for m in transfer.missing_work.all() if not m.done_at]
     standards.append(
         Standard(
@@ -631,6 +649,25 @@ def transfer_standards(transfer: Transfer) -> list[Standard]:
         )
     )
     return standards
+
+
+def _meeting_standard(meetings, kind: str, blocking: bool) -> Standard:
+    from casework.models import MeetingKind
+
+    held = [m for m in meetings if m.kind == kind and m.held_at]
+    planned = [m for m in meetings if m.kind == kind and not m.held_at and m.planned_for]
+    if held:
+        detail = f"Held {timezone.localtime(held[0].held_at):%d %B %Y}"
+    elif planned:
+        detail = f"Planned for {timezone.localtime(planned[0].planned_for):%d %B %Y, %H:%M}"
+    else:
+        detail = "" if blocking else "Recorded where it happens"
+    return Standard(
+        MeetingKind(kind).label + (" with the family" if blocking else ""),
+        bool(held),
+        detail,
+        blocking=blocking,
+    )
 
 
 def transfer_blockers(transfer: Transfer) -> list[str]:
@@ -703,12 +740,12 @@ def transfer_complete(*, transfer: Transfer, by: User) -> Transfer:
 def transfer_options(case: Case, on: date) -> tuple[list[Team], list[tuple[Team, str]]]:
     """The teams this case can be proposed to (a transfer kind exists and the remit covers the
     child), and the others with the reason they cannot, for the proposal page."""
-    from people import remits
-
     eligible, refused = [], []
-    for team, reason in remits.teams_for_transfer(case, on, case.current_team):
+    teams = Team.objects.filter(is_active=True).exclude(pk=case.current_team_id).order_by("name")
+    for team in teams:
         if kind_for(case.current_team, team) is None:
             continue
+        reason = remit_refusal(team, case, on)
         if reason:
             refused.append((team, reason))
         else:

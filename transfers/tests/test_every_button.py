@@ -14,7 +14,13 @@ from transfers.selectors import transfers_needing_action
 pytestmark = pytest.mark.django_db
 
 # Offered to people who may also have other steps to take; not "waiting for" them.
-OPTIONAL = {"Withdraw this request", "Record a new plan"}
+OPTIONAL = {
+    "Withdraw this request",
+    "Record a new plan",
+    "Record missing work",
+    "Record a meeting",
+    "Print the notification letter",
+}
 # The allocated social worker's (and, for the visit, the Early Help worker's) to do; their
 # managers may record them on their behalf.
 ON_BEHALF = {"Record the joint visit", "Record the 10-day discussion"}
@@ -56,7 +62,8 @@ def test_what_waits_for_each_person_is_what_they_can_act_on(demo):
         waiting = set(transfers_needing_action(user))
         for transfer in Transfer.objects.select_related("case", "from_team", "to_team", "step_up"):
             labels = {a.label for a in transfer_actions(transfer, user)} - OPTIONAL
-            holders = {transfer.allocated_worker_id, transfer.step_up.eh_worker_id}
+            step_up = getattr(transfer, "step_up", None) if transfer.kind == "step_up" else None
+            holders = {transfer.allocated_worker_id, step_up and step_up.eh_worker_id}
             if user.pk not in holders:
                 labels -= ON_BEHALF
             if transfer in waiting:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import DEMO_PASSWORD, seed_demo
-from transfers.demo import seed_step_ups
+from transfers.demo import seed_step_ups, seed_team_moves
 
 
 class Command(BaseCommand):
@@ -15,9 +15,10 @@ class Command(BaseCommand):
             raise CommandError("--cases must be between 0 and 1,000,000")
         result = seed_demo(cases=cases)
         step_ups = seed_step_ups() if result["cases"] >= 50 else 0
+        moves = seed_team_moves() if result["cases"] >= 50 else 0
         self.stdout.write(
             f"Demo data: {result['teams']} teams, {result['users']} users, "
             f"{result['cases']} cases ({result['cases_created']} new), "
-            f"{step_ups} new step-ups. "
+            f"{step_ups} new step-ups, {moves} new transfers between teams. "
             f"Every demo user's password is '{DEMO_PASSWORD}'."
         )
