@@ -15,6 +15,34 @@ def _transfer_is_live(case: Case) -> bool:
     return Transfer.objects.filter(case=case, status__in=LIVE).exists()
 
 
+def case_casework_actions(case: Case, user: User) -> list:
+    """Meetings (seed 000 s2, s4, s5) and the immediate safeguarding concern (seed 000 s3),
+    from the permission functions their services check. Kept apart from the transfer and
+    allocation steps of `case_page_actions` (whose tests pin that list); the case page shows
+    both in one button group."""
+    from casework import permissions as casework
+    from escalations import permissions as escalations
+    from transfers.actions import Action
+
+    actions = []
+    if escalations.raise_concern(case, user):
+        actions.append(
+            Action(
+                "Raise an immediate safeguarding concern",
+                reverse("escalations:raise_concern", args=[case.reference]),
+                warning=True,
+            )
+        )
+    meeting = reverse("casework:case_meeting_new", args=[case.reference])
+    if casework.record_taf_meeting(case, user):
+        actions.append(Action("Record a TAF meeting", f"{meeting}?kind=taf", secondary=True))
+    if casework.invite_to_cin_meeting(case, user):
+        actions.append(Action("Invite to a CIN meeting", f"{meeting}?kind=cin", secondary=True))
+    if casework.record_meeting(case, user):
+        actions.append(Action("Record a meeting", meeting, secondary=True))
+    return actions
+
+
 def case_page_actions(case: Case, user: User) -> list:
     """The transfer actions first, then allocation and closure. While a transfer is live, the
     transfer's own steps allocate and close, so the case page offers neither."""

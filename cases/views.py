@@ -5,12 +5,14 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, ListView, TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from casework.selectors import joint_planning_for, meetings_for
 from deadlines.selectors import deadlines_for_case
+from escalations.selectors import concerns_for_case
 from people.selectors import teams_visible_to, users_in_team
 from transfers.selectors import case_transfers, eh_worker_involved
 
 from . import permissions as can
-from .actions import case_page_actions
+from .actions import case_casework_actions, case_page_actions
 from .forms import AllocateForm, CaseSearchForm, CloseToSocialCareForm, HoldForm, StepDownForm
 from .selectors import (
     case_allocation_history,
@@ -106,6 +108,10 @@ class CaseDetailView(CaseMixin, TemplateView):
         context["transfers"] = case_transfers(self.case)
         context["actions"] = case_page_actions(self.case, self.request.user)
         context["eh_involvement"] = eh_worker_involved(self.case)
+        context["casework_actions"] = case_casework_actions(self.case, self.request.user)
+        context["meetings"] = meetings_for(case=self.case)
+        context["joint_planning"] = joint_planning_for(self.case)
+        context["concerns"] = concerns_for_case(self.case)
         return context
 
 

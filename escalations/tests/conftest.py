@@ -1,0 +1,1 @@
+from casework.tests.conftest import town  # noqa: F401 -- the same small authority
