@@ -20,11 +20,22 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
+    from casework.models import Meeting, MeetingKind
+    from escalations.models import SafeguardingConcern
+
     teams = teams_visible_to(user)
+    # Seed 000: the duty team sees a YFS or Children's Centre case while a concern about it
+    # waits for them; a YFS or Children's Centre worker invited to a CIN meeting sees that case.
+    concerns = SafeguardingConcern.objects.filter(
+        duty_team__in=teams_of(user).values("pk")
+    ).exclude(status="closed")
+    invited = Meeting.objects.filter(kind=MeetingKind.CIN, invited=user)
     return Case.objects.filter(
         Q(current_team__in=teams.values("pk"))
         | Q(allocated_worker=user)
         | Q(pk__in=involved_case_ids(user, teams))
+        | Q(pk__in=concerns.values("case_id"))
+        | Q(pk__in=invited.values("case_id"))
     )
 
 

@@ -96,7 +96,10 @@ def is_yfs_or_cc_staff(user: User) -> bool:
 def record_notification(transfer, user) -> bool:
     """Seed 001 s5: the originating team tells everyone involved who the new worker is, once one
     is allocated: its members and managers (or a manager who sees the case)."""
-    if transfer.allocated_worker_id is None or not _active(user) or not _works_on(user):
+    # Allocated: a worker, or (a child in need only) the receiving team leader holds the case.
+    if transfer.status not in ("allocated", "completed") or not _active(user):
+        return False
+    if not _works_on(user):
         return False
     if not sees_case(transfer.case, user):
         return False

@@ -129,6 +129,8 @@ WHAT_TO_DO = {
     Kind.STEP_UP_ALLOCATION: _STEP_UP_ALLOCATION,
     Kind.STEP_UP_ALLOCATION_URGENT: _STEP_UP_ALLOCATION,
     Kind.TRANSFER_DECISION: "Accept or decline the transfer into your team and record why.",
+    Kind.SAFEGUARDING_CONCERN: "Respond to the immediate safeguarding concern now and record "
+    "the response.",
     Kind.TRANSFER_ALLOCATION: "Allocate a worker in your team to the transferring case.",
     Kind.TRANSFER_COMPLETION: "Meet the transfer standards (summary, quality assurance, written "
     "notifications) and complete the transfer.",

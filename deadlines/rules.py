@@ -53,6 +53,10 @@ class Kind(models.TextChoices):
         "Urgent allocation after the step-up was agreed",
     )
     TRANSFER_DECISION = "transfer_decision", "Decision on a transfer between teams"
+    SAFEGUARDING_CONCERN = (
+        "safeguarding_concern",
+        "Duty response to an immediate safeguarding concern",
+    )
     TRANSFER_ALLOCATION = "transfer_allocation", "Allocation in the receiving team"
     TRANSFER_COMPLETION = "transfer_completion", "Transfer standards met and transfer completed"
     CLA_TRANSFER_DISCUSSION = (
@@ -254,6 +258,15 @@ DEFAULT_RULES: dict[str, Rule] = {
             "A transfer between teams proposed to the receiving manager",
         ),
         Rule(
+            Kind.SAFEGUARDING_CONCERN,
+            4,
+            Unit.HOURS,
+            Direction.WITHIN,
+            "Straight away: within 4 hours, and the same working day, as an urgent step-up",
+            "seed 000 (\"respond straight away\"); local default for the number",
+            "An immediate safeguarding concern logged as a contact for the duty officer",
+        ),
+        Rule(
             Kind.TRANSFER_ALLOCATION,
             5,
             Unit.WORKING_DAYS,
@@ -357,6 +370,7 @@ _FORMULAS: dict[str, Callable[[WorkingCalendar, datetime, int], datetime]] = {
     Kind.STEP_UP_ALLOCATION: _within_working_days,
     Kind.STEP_UP_ALLOCATION_URGENT: _within_working_days,
     Kind.TRANSFER_DECISION: _within_working_days,
+    Kind.SAFEGUARDING_CONCERN: _step_up_urgent,
     Kind.TRANSFER_ALLOCATION: _within_working_days,
     Kind.TRANSFER_COMPLETION: _within_working_days,
     Kind.CLA_TRANSFER_DISCUSSION: _close_days_before,

@@ -31,6 +31,7 @@ URGENT_KINDS = (
     Kind.EH_REVIEW_URGENT,
     Kind.EH_DECISION_URGENT,
     Kind.STEP_UP_ALLOCATION_URGENT,
+    Kind.SAFEGUARDING_CONCERN,
 )
 # Reminder lead times by default: an hour before an urgent rule, a working day before the rest.
 DEFAULT_REMINDER_LEAD = {kind: (1, LeadUnit.HOURS) for kind in URGENT_KINDS}

@@ -24,7 +24,7 @@ from . import permissions as can
 from .models import SafeguardingConcern
 
 # The protocol's urgent response: within 4 hours, and the same working day.
-RESPONSE_KIND = Kind.STEP_UP_URGENT
+RESPONSE_KIND = Kind.SAFEGUARDING_CONCERN
 
 
 def duty_team_for(case: Case) -> Team:

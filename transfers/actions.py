@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from casework import permissions as casework
 from people.models import User
 
 from . import permissions as can
@@ -41,6 +42,9 @@ class Step:
     secondary: bool = False
     warning: bool = False
     kinds: tuple[str, ...] = (TransferKind.STEP_UP,)
+    # Where the button goes, when not to the step named by its key (a casework page).
+    url_name: str = ""
+    query: str = ""
 
     def open_for(self, transfer: Transfer) -> bool:
         return (
@@ -86,6 +90,23 @@ def _ready_to_complete(transfer: Transfer) -> bool:
     from .services.team_move import transfer_blockers
 
     return not transfer_blockers(transfer)
+
+
+def _originating_records_notification(transfer: Transfer, user: User) -> bool:
+    """Seed 001 s5: the originating team notifies; its worker or managers record it."""
+    return can.prepare_transfer(transfer, user) and casework.record_notification(transfer, user)
+
+
+def _originating_records_meeting(transfer: Transfer, user: User) -> bool:
+    return can.prepare_transfer(transfer, user) and casework.record_transfer_meeting(transfer, user)
+
+
+def _joint_visit_to_record(transfer: Transfer) -> bool:
+    from casework.models import MeetingKind
+
+    return not transfer.meetings.filter(
+        kind=MeetingKind.JOINT_TRANSITION, held_at__isnull=False
+    ).exists()
 
 
 def _withdrawable(transfer: Transfer) -> bool:
@@ -188,6 +209,37 @@ STEPS: dict[str, Step] = {
         secondary=True,
         kinds=TEAM_MOVE_KINDS,
     ),
+    "casework:notification_new": Step(
+        "Record who was told in writing",
+        _originating_records_notification,
+        (S.ALLOCATED,),
+        lambda t: not t.notifications.exists(),
+        kinds=TEAM_MOVE_KINDS,
+    ),
+    "joint_transition": Step(
+        "Record the joint transition visit",
+        _originating_records_meeting,
+        (S.ALLOCATED,),
+        _joint_visit_to_record,
+        kinds=(TransferKind.STEP_ACROSS,),
+        url_name="casework:transfer_meeting_new",
+        query="?kind=joint_transition",
+    ),
+    "casework:letter": Step(
+        "Print the notification letter",
+        casework.record_notification,
+        (S.ALLOCATED, S.COMPLETED),
+        lambda t: t.allocated_worker_id is not None,
+        secondary=True,
+        kinds=TEAM_MOVE_KINDS,
+    ),
+    "casework:transfer_meeting_new": Step(
+        "Record a meeting",
+        casework.record_transfer_meeting,
+        (S.PROPOSED, S.ACCEPTED, S.ALLOCATED),
+        secondary=True,
+        kinds=TEAM_MOVE_KINDS,
+    ),
     "transfers:complete": Step(
         "Complete the transfer",
         can.complete_transfer,
@@ -209,7 +261,12 @@ STEPS: dict[str, Step] = {
 def transfer_actions(transfer: Transfer, user: User) -> list[Action]:
     """The next steps this person may take on this transfer, for the buttons on its page."""
     return [
-        Action(step.label, reverse(name, args=[transfer.pk]), step.secondary, step.warning)
+        Action(
+            step.label,
+            reverse(step.url_name or name, args=[transfer.pk]) + step.query,
+            step.secondary,
+            step.warning,
+        )
         for name, step in STEPS.items()
         if step.allowed(transfer, user)
     ]

@@ -160,7 +160,11 @@ def may_propose_transfer(case, user) -> bool:
     """Seed 001 s5: the team manager decides a transfer; the managers of the Social Care, Youth
     & Family or Children's Centre team holding the case propose it. (Early Help to Social Care
     is a step-up.)"""
-    return case.current_team.service in MOVABLE_FROM and _manages(user, case.current_team)
+    return (
+        case.involvement != "closed"
+        and case.current_team.service in MOVABLE_FROM
+        and _manages(user, case.current_team)
+    )
 
 
 def propose_transfer(case, user) -> bool:

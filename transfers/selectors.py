@@ -7,6 +7,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -197,7 +198,18 @@ def _team_moves_needing(user: User) -> Q:
         | (sending_managers & Q(status=S.ACCEPTED, team_move__qa_checked_at__isnull=True))
         | (sending_managers & Q(status=S.ALLOCATED))
         | (preparing & summary_to_write & Q(case__allocated_worker=user))
+        | Q(status=S.ALLOCATED, case__allocated_worker=user, from_team=F("case__current_team"))
+        & (Q(notifications__isnull=True) | _joint_visit_missing())
     )
+
+
+def _joint_visit_missing() -> Q:
+    from casework.models import Meeting, MeetingKind
+
+    held = Meeting.objects.filter(
+        transfer=OuterRef("pk"), kind=MeetingKind.JOINT_TRANSITION, held_at__isnull=False
+    )
+    return Q(kind=TransferKind.STEP_ACROSS) & ~Exists(held)
 
 
 def incoming_transfers(user: User) -> QuerySet[Transfer]:

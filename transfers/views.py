@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.models import AuditEvent
 from cases.views import CaseMixin
+from casework.selectors import meetings_for, notifications_for
 from people.models import Team
 from people.roles import Role
 from people.selectors import users_in_team
@@ -101,7 +102,9 @@ class TransferDetailView(TransferMixin, TemplateView):
         context["timeline"] = transfer_timeline(self.transfer)
         context["deadlines"] = deadlines
         context["next_step"] = next_step(self.transfer, deadlines)
+        context["meetings"] = meetings_for(transfer=self.transfer)
         if self.transfer.is_team_move:
+            context["notifications"] = notifications_for(self.transfer)
             context["standards"] = team_move.transfer_standards(self.transfer)
             context["missing_work"] = list(
                 self.transfer.missing_work.select_related("raised_by", "done_by")
@@ -400,6 +403,14 @@ class DutyQueueView(PermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         return duty_queue(self.request.user).filter(kind=TransferKind.STEP_UP)
+
+    def get_context_data(self, **kwargs):
+        from escalations.selectors import open_concerns_for_duty
+
+        # Seed 000 s3: immediate safeguarding concerns come first, before any step-up.
+        return super().get_context_data(
+            duty_concerns=open_concerns_for_duty(self.request.user), **kwargs
+        )
 
 
 # --- transfers between teams (seeds 000 and 001) ----------------------------------------------

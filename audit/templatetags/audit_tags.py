@@ -40,6 +40,12 @@ ACTION_LABELS = {
     "transfer.missing_work": "Missing work recorded",
     "transfer.missing_work_done": "Missing work done",
     "transfer.complete_transfer": "Transfer completed",
+    "meeting.plan": "Meeting planned",
+    "meeting.record": "Meeting recorded",
+    "notification.record": "Written notification recorded",
+    "safeguardingconcern.raise": "Immediate safeguarding concern raised",
+    "safeguardingconcern.respond": "Duty responded to the safeguarding concern",
+    "safeguardingconcern.close": "Safeguarding concern closed",
 }
 
 

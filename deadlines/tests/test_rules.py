@@ -318,6 +318,11 @@ def test_naive_anchor_is_refused() -> None:
 # --- the rule table ---------------------------------------------------------------------------
 
 
+RULE_SOURCES = {
+    "safeguarding_concern": 'seed 000 ("respond straight away"); local default for the number'
+}
+
+
 def test_default_rules_cover_every_kind_with_the_documented_amounts() -> None:
     expected = {
         "step_up_urgent": (4, "hours", "within", "seed 002"),
@@ -338,6 +343,9 @@ def test_default_rules_cover_every_kind_with_the_documented_amounts() -> None:
         "transfer_decision": (5, "working_days", "within", "local default"),
         "cla_transfer_discussion": (0, "days", "before", "local default"),
         "adult_services_transition": (183, "days", "before", "local default"),
+        "safeguarding_concern": (4, "hours", "within", RULE_SOURCES["safeguarding_concern"]),
+        "transfer_allocation": (5, "working_days", "within", "local default (this project)"),
+        "transfer_completion": (10, "working_days", "within", "local default (this project)"),
     }
     assert set(DEFAULT_RULES) == set(Kind.values) == set(expected)
     for kind, (amount, unit, direction, source) in expected.items():

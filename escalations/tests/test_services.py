@@ -28,7 +28,7 @@ def test_raising_goes_to_the_duty_team_of_the_case_locality_with_a_four_hour_clo
     concern = _raise(town)
     assert concern.duty_team == town.duty
     assert concern.raised_from_team == town.yfs and concern.status == ConcernStatus.RAISED
-    deadline = Deadline.objects.get(subject_id=str(concern.pk), kind=Kind.STEP_UP_URGENT)
+    deadline = Deadline.objects.get(subject_id=str(concern.pk), kind=Kind.SAFEGUARDING_CONCERN)
     assert deadline.owner == town.duty_tm and deadline.owner_team == town.duty
     assert concern.raised_at < deadline.due_at
     assert deadline.anchor_at == concern.raised_at
@@ -94,7 +94,7 @@ def test_duty_responds_and_the_deadline_is_met(town):
         contact_reference="CON-1",
     )
     assert concern.status == ConcernStatus.RESPONDED and concern.responded_by == town.duty_sw
-    deadline = Deadline.objects.get(subject_id=str(concern.pk), kind=Kind.STEP_UP_URGENT)
+    deadline = Deadline.objects.get(subject_id=str(concern.pk), kind=Kind.SAFEGUARDING_CONCERN)
     assert deadline.status == DeadlineStatus.MET
     event = AuditEvent.objects.get(action="safeguardingconcern.respond")
     assert (event.from_state, event.to_state, event.actor) == ("raised", "responded", town.duty_sw)

@@ -715,8 +715,11 @@ def transfer_complete(*, transfer: Transfer, by: User) -> Transfer:
         for_transfer=transfer,
     )
     if transfer.team_move.held_by_team_leader and transfer.allocated_worker is None:
+        # The receiving manager decided the hold at allocation; the hold is theirs.
         case_services.case_hold_by_team_leader(
-            case=case, by=by, reason="Held by the team leader until a worker is free"
+            case=case,
+            by=transfer.allocated_by or by,
+            reason="Held by the team leader until a worker is free",
         )
     deadline_meet(subject=transfer, kind=Kind.TRANSFER_COMPLETION, by=by, at=now)
     deadline_cancel(subject=transfer, by=by, reason="Transfer completed")

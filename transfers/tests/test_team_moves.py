@@ -506,4 +506,4 @@ def test_the_transfer_page_shows_the_standards_and_what_blocks(client, teams):
     assert "Complete the transfer" not in labels
     client.force_login(teams.cic_sw)
     labels = [a.label for a in client.get(transfer.get_absolute_url()).context["actions"]]
-    assert labels == ["Record missing work"]
+    assert labels == ["Record missing work", "Record a meeting"]

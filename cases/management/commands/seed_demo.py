@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import DEMO_PASSWORD, seed_demo
+from casework.demo import seed_casework
+from escalations.demo import seed_concerns
 from transfers.demo import seed_step_ups, seed_team_moves
 
 
@@ -16,6 +18,9 @@ class Command(BaseCommand):
         result = seed_demo(cases=cases)
         step_ups = seed_step_ups() if result["cases"] >= 50 else 0
         moves = seed_team_moves() if result["cases"] >= 50 else 0
+        if result["cases"] >= 50:
+            seed_casework()
+            seed_concerns()
         self.stdout.write(
             f"Demo data: {result['teams']} teams, {result['users']} users, "
             f"{result['cases']} cases ({result['cases_created']} new), "
