@@ -95,10 +95,26 @@ def plan_after(case: Case, from_team: Team, to_team: Team) -> str:
     return case.plan_type
 
 
+DCS_SERVICES = (Service.DISABLED_CHILDREN, Service.YOUNG_PEOPLE)
+
+
 def remit_refusal(team: Team, case: Case, on: date) -> str | None:
-    """Seed 001's remits: None when `team` can take the child, else why not."""
+    """Seed 001's remits: None when `team` can take the child, else why not. A disabled child
+    stays with the Disabled Children's Service through CIN, CP and CiC (seed 001, 3.10)."""
     from people import remits
 
+    if (
+        case.has_disability
+        and team.service in SOCIAL_CARE_SERVICES
+        and team.service not in DCS_SERVICES
+        and case.current_team.service in DCS_SERVICES
+    ):
+        dcs = remits.dcs_team_for(case, on, case.current_team.locality)
+        if dcs is not None:
+            return (
+                "The Disabled Children's Service keeps disabled children through Child in Need, "
+                f"Child Protection and Child in Care planning: {dcs} holds this child."
+            )
     return remits.remit_reason(
         team,
         age=case.age_on(on),

@@ -112,3 +112,68 @@ def test_two_workers_starting_a_step_up_for_one_case_at_once(world):
     loser = next(r for r in results if not isinstance(r, Transfer))
     assert isinstance(loser, ValidationError), loser
     assert Transfer.objects.filter(case=world.case).count() == 1
+
+
+def test_two_receiving_managers_deciding_a_transfer_at_once(world):
+    """A transfer between teams: the receiving team's manager and another of its TMs decide at
+    the same moment; one decision stands, and the shared stage moves once."""
+    from cases.choices import PlanType
+    from cases.services import case_allocate
+    from cases.tests.factories import CaseFactory
+    from people.models import Service
+    from people.roles import Role
+    from people.tests.factories import TeamFactory, UserFactory
+
+    cic_tm = UserFactory(roles=[Role.TEAM_MANAGER])
+    cic = TeamFactory(service=Service.CHILDREN_IN_CARE, manager=cic_tm, remit_plan_types=["cic"])
+    second_tm = UserFactory(roles=[Role.TEAM_MANAGER], teams=[cic])
+    case = CaseFactory(current_team=world.cin, plan_type=PlanType.CIC)
+    case_allocate(case=case, team=world.cin, worker=world.cin_sw, by=world.cin_tm)
+    transfer = services.transfer_propose(
+        case=case, by=world.cin_tm, to_team=cic, reason="Care order granted"
+    )
+    results = _race(
+        [
+            lambda: services.transfer_decide(
+                transfer=transfer, by=cic_tm, accepted=True, reasons="Yes"
+            ),
+            lambda: services.transfer_decide(
+                transfer=transfer, by=second_tm, accepted=False, reasons="No"
+            ),
+        ]
+    )
+    winners = [r for r in results if isinstance(r, Transfer)]
+    losers = [r for r in results if not isinstance(r, Transfer)]
+    assert len(winners) == 1
+    assert isinstance(losers[0], TransitionNotAllowed | ConcurrentTransition), losers
+    decisions = AuditEvent.objects.filter(
+        action__in=["transfer.accept_transfer", "transfer.decline_transfer"]
+    )
+    assert decisions.count() == 1
+    transfer.refresh_from_db()
+    assert transfer.stage in ("agreed", "refused")
+
+
+def test_two_managers_proposing_transfers_for_one_case_at_once(world):
+    from cases.choices import PlanType
+    from cases.tests.factories import CaseFactory
+    from people.models import Service
+    from people.roles import Role
+    from people.tests.factories import TeamFactory, UserFactory
+
+    other = TeamFactory(
+        service=Service.CHILDREN_IN_NEED, manager=UserFactory(roles=[Role.TEAM_MANAGER])
+    )
+    atm = UserFactory(roles=[Role.ASSISTANT_TEAM_MANAGER], teams=[world.cin])
+    case = CaseFactory(current_team=world.cin, plan_type=PlanType.CIN)
+
+    def propose(by):
+        return lambda: services.transfer_propose(
+            case=case, by=by, to_team=other, reason="Moved area"
+        )
+
+    results = _race([propose(world.cin_tm), propose(atm)])
+    assert sum(isinstance(r, Transfer) for r in results) == 1
+    loser = next(r for r in results if not isinstance(r, Transfer))
+    assert isinstance(loser, ValidationError), loser
+    assert Transfer.objects.filter(case=case).count() == 1

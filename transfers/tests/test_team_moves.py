@@ -507,3 +507,44 @@ def test_the_transfer_page_shows_the_standards_and_what_blocks(client, teams):
     client.force_login(teams.cic_sw)
     labels = [a.label for a in client.get(transfer.get_absolute_url()).context["actions"]]
     assert labels == ["Record missing work", "Record a meeting"]
+
+
+def test_disabled_children_stay_with_the_disabled_childrens_service(teams):
+    from transfers.services.team_move import remit_refusal
+
+    dct = _team(
+        "Disabled Children Team",
+        Service.DISABLED_CHILDREN,
+        UserFactory(roles=[Role.TEAM_MANAGER]),
+        remit_max_age=15,
+        remit_disability="disabled_only",
+    )
+    ypt = _team(
+        "Young People's Team",
+        Service.YOUNG_PEOPLE,
+        UserFactory(roles=[Role.TEAM_MANAGER]),
+        remit_min_age=16,
+        remit_disability="disabled_only",
+    )
+    today = timezone.localdate()
+    twelve = CaseFactory(
+        current_team=dct,
+        has_disability=True,
+        plan_type=PlanType.CP,
+        date_of_birth=today.replace(year=today.year - 12),
+    )
+    assert "Disabled Children's Service keeps disabled children" in remit_refusal(
+        teams.cin, twelve, today
+    )
+    assert "16 to 17" in remit_refusal(ypt, twelve, today)
+    sixteen = CaseFactory(
+        current_team=dct,
+        has_disability=True,
+        plan_type=PlanType.CP,
+        date_of_birth=today.replace(year=today.year - 16) - timedelta(days=3),
+    )
+    assert remit_refusal(ypt, sixteen, today) is None
+    transfer = services.transfer_propose(
+        case=sixteen, by=dct.manager, to_team=ypt, reason="Sixteen: the Young People's Team"
+    )
+    assert (transfer.kind, transfer.status) == (TransferKind.TEAM_TRANSFER, S.PROPOSED)
