@@ -81,6 +81,15 @@ def _who_acted_last(transfer) -> str:
     return str(event.actor) if event else "Someone else"
 
 
+def _time_errors_to_date(error: ValidationError, field: str, date_field: str):
+    """A service's error about a moment belongs to the form's date boxes, where its link goes."""
+    if hasattr(error, "error_dict") and field in error.error_dict:
+        errors = dict(error.error_dict)
+        errors[date_field] = errors.pop(field)
+        return ValidationError(errors)
+    return error
+
+
 class TransferMixin:
     def dispatch(self, request, *args, **kwargs):
         self.transfer = transfer_get_for_user(user=request.user, pk=kwargs["pk"])
@@ -284,11 +293,7 @@ class DutyDecisionView(TransferStepView):
                 transfer=self.transfer, by=self.request.user, **form.service_kwargs()
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "discussion_held_at" in error.error_dict:
-                raise ValidationError(
-                    {"discussion_date": error.error_dict.pop("discussion_held_at")}
-                ) from error
-            raise
+            raise _time_errors_to_date(error, "discussion_held_at", "discussion_date") from error
 
 
 class AllocateView(TransferStepView):
@@ -309,12 +314,6 @@ class AllocateView(TransferStepView):
         services.step_up_allocate(
             transfer=self.transfer, by=self.request.user, worker=form.cleaned_data["worker"]
         )
-
-
-def _time_errors_to_date(error: ValidationError, field: str, date_field: str):
-    if hasattr(error, "error_dict") and field in error.error_dict:
-        return ValidationError({date_field: error.error_dict.pop(field)})
-    return error
 
 
 class JointVisitView(TransferStepView):
@@ -461,10 +460,7 @@ class ProposeTransferView(CaseMixin, FormView):
                 case=self.case, by=self.request.user, **form.service_kwargs()
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "discussion_held_at" in error.error_dict:
-                error = ValidationError(
-                    {"discussion_date": error.error_dict.pop("discussion_held_at")}
-                )
+            error = _time_errors_to_date(error, "discussion_held_at", "discussion_date")
             _add_errors(form, error)
             return self.form_invalid(form)
         if transfer.status == TransferStatus.DECLINED:
