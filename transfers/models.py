@@ -164,6 +164,9 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     allocated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # When the case is expected to move (for CIN to Children in Care, the first Looked After
+    # review, by which the transfer discussion is due): shown on the weekly transfer list.
+    anticipated_on = models.DateField("anticipated transfer date", null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
