@@ -15,6 +15,8 @@ def navigation(request):
         ("Cases", reverse("cases:list")),
         ("Deadlines", reverse("deadlines:team")),
     ]
+    if user.is_manager or user.is_administrator:
+        items.append(("Weekly transfer list", reverse("registers:weekly")))
     if user.has_perm("transfers.view_duty_queue") and (
         teams_of(user).filter(service__in=SOCIAL_CARE_SERVICES).exists()
     ):

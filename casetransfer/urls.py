@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
     path("deadlines/", include("deadlines.urls")),
+    path("transfers/", include("registers.urls")),
     path("transfers/", include("transfers.urls")),
     path("casework/", include("casework.urls")),
     path("escalations/", include("escalations.urls")),

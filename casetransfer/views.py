@@ -1,11 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from deadlines.models import EmailStatus, OutboxEmail
 from deadlines.sweep import sweep_is_stale
+from people.roles import Role
 
 from . import health
 from .forms import LoginForm
@@ -20,6 +22,14 @@ class LoginView(auth_views.LoginView):
 
 class HomeView(TemplateView):
     template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        # Seed 004: the senior administrator keeps the weekly transfer list; it is their home
+        # page. (Staff keep this page, with its sweep and outbox banners.)
+        user = request.user
+        if user.role_names == {Role.SENIOR_ADMINISTRATOR} and not user.is_staff:
+            return redirect("registers:weekly")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         user = self.request.user

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "cases",
     "deadlines",
     "transfers",
+    "registers",
     "casework",
     "conferences",
     "escalations",
@@ -167,6 +168,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         "task": "deadlines.tasks.sweep_deadlines",
         "schedule": 60.0,
+    },
+    # Does nothing unless it is Monday from 08:00 London and the week has no snapshot yet.
+    "take-weekly-snapshot": {
+        "task": "registers.tasks.take_weekly_snapshot",
+        "schedule": 15 * 60.0,
     },
 }
 
