@@ -13,6 +13,7 @@ from people.models import User
 from . import permissions as can
 from .models import (
     TEAM_MOVE_KINDS,
+    WITHDRAWABLE_CIN_TO_CIC,
     WITHDRAWABLE_STEP_UP,
     WITHDRAWABLE_TEAM_MOVE,
     Transfer,
@@ -64,6 +65,8 @@ def _refusal_open(transfer: Transfer) -> bool:
 
 AFTER_ALLOCATION = (S.ALLOCATED, S.COMPLETED)
 PREPARING = (S.PROPOSED, S.ACCEPTED, S.ALLOCATED)
+CIC = (TransferKind.CIN_TO_CIC,)
+CIC_LIVE = (S.CARE_CONFIRMED, S.TEAM_ALLOCATED, S.ALLOCATED)
 ALL_KINDS = tuple(TransferKind.values)
 
 
@@ -109,7 +112,15 @@ def _joint_visit_to_record(transfer: Transfer) -> bool:
     ).exists()
 
 
+def _cic_ready(transfer: Transfer) -> bool:
+    from .services.cin_to_cic import cin_to_cic_blockers
+
+    return not cin_to_cic_blockers(transfer)
+
+
 def _withdrawable(transfer: Transfer) -> bool:
+    if transfer.kind == TransferKind.CIN_TO_CIC:
+        return transfer.status in WITHDRAWABLE_CIN_TO_CIC
     allowed = (
         WITHDRAWABLE_STEP_UP if transfer.kind == TransferKind.STEP_UP else WITHDRAWABLE_TEAM_MOVE
     )
@@ -247,10 +258,73 @@ STEPS: dict[str, Step] = {
         _ready_to_complete,
         kinds=TEAM_MOVE_KINDS,
     ),
+    # --- Child in Need to Children in Care (seed 004) ----------------------------------------
+    "transfers:cic_notify_admin": Step(
+        "Tell the Senior Performance Administrator",
+        can.notify_senior_administrator,
+        CIC_LIVE,
+        lambda t: t.cin_to_cic.admin_notified_at is None,
+        kinds=CIC,
+    ),
+    "transfers:cic_team": Step(
+        "Allocate a Children in Care team",
+        can.act_as_operational_manager,
+        (S.CARE_CONFIRMED,),
+        kinds=CIC,
+    ),
+    "transfers:cic_review": Step(
+        "Enter the first Looked After review date",
+        can.receiving_team_manager,
+        (S.TEAM_ALLOCATED, S.ALLOCATED),
+        lambda t: t.cin_to_cic.transfer_discussion_at is None,
+        secondary=True,
+        kinds=CIC,
+    ),
+    "transfers:cic_discussion": Step(
+        "Record the transfer discussion",
+        can.receiving_team_manager,
+        (S.TEAM_ALLOCATED, S.ALLOCATED),
+        lambda t: (
+            t.cin_to_cic.first_lac_review_on is not None
+            and t.cin_to_cic.transfer_discussion_at is None
+        ),
+        kinds=CIC,
+    ),
+    "transfers:cic_worker": Step(
+        "Allocate a social worker", can.receiving_team_manager, (S.TEAM_ALLOCATED,), kinds=CIC
+    ),
+    "transfers:cic_family": Step(
+        "Record that the child, family and professionals were told",
+        can.prepare_transfer,
+        (S.TEAM_ALLOCATED, S.ALLOCATED),
+        lambda t: t.cin_to_cic.family_told_at is None,
+        kinds=CIC,
+    ),
+    "transfers:cic_pre_transfer": Step(
+        "Record the pre-transfer discussion",
+        can.pre_transfer_discussion,
+        (S.TEAM_ALLOCATED, S.ALLOCATED),
+        lambda t: t.cin_to_cic.pre_transfer_at is None,
+        kinds=CIC,
+    ),
+    "transfers:cic_ics": Step(
+        "Confirm the transfer is recorded on ICS",
+        can.record_on_ics,
+        (S.ALLOCATED,),
+        lambda t: t.cin_to_cic.ics_recorded_at is None,
+        kinds=CIC,
+    ),
+    "transfers:cic_complete": Step(
+        "Complete the transfer",
+        can.complete_cin_to_cic,
+        (S.ALLOCATED,),
+        _cic_ready,
+        kinds=CIC,
+    ),
     "transfers:withdraw": Step(
         "Withdraw this request",
         can.withdraw,
-        (*WITHDRAWABLE_STEP_UP, *WITHDRAWABLE_TEAM_MOVE),
+        (*WITHDRAWABLE_STEP_UP, *WITHDRAWABLE_TEAM_MOVE, *WITHDRAWABLE_CIN_TO_CIC),
         _withdrawable,
         warning=True,
         kinds=ALL_KINDS,
@@ -280,6 +354,13 @@ def case_actions(case, user: User) -> list[Action]:
             Action(
                 "Start a step-up to Social Care",
                 reverse("transfers:start", args=[case.reference]),
+            )
+        )
+    if can.confirm_access_to_care(case, user):
+        actions.append(
+            Action(
+                "Record that the panel confirmed access to care",
+                reverse("transfers:cic_start", args=[case.reference]),
             )
         )
     if can.propose_transfer(case, user):

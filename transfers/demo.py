@@ -462,3 +462,82 @@ def _held_by_team_leader() -> int:
         reason="No social worker free until next month; weekly visits by the team leader.",
     )
     return 1
+
+
+# --- Child in Need to Children in Care (seed 004): every state -------------------------------
+
+CIC_STATES = [S.CARE_CONFIRMED, S.TEAM_ALLOCATED, S.ALLOCATED, S.COMPLETED, S.WITHDRAWN]
+
+
+@transaction.atomic
+def seed_cin_to_cic() -> int:
+    if Transfer.objects.filter(kind=TransferKind.CIN_TO_CIC).exists():
+        return 0
+    from .services import cin_to_cic as cic
+
+    om, cin_tm, cic_tm = _user("om.cic"), _user("cintm.north"), _user("cictm")
+    sw_cin, sw_cic = _user("sw.cin.north"), _user("sw.cic")
+    cic_team = Team.objects.get(name="Children in Care")
+    cases = list(
+        Case.objects.filter(
+            current_team__name="Children in Need North",
+            plan_type="cin",
+            involvement="social_care",
+            reference__startswith="DM",
+            transfers=None,
+        ).order_by("-reference")[: len(CIC_STATES)]
+    )
+    today = timezone.localdate()
+    made = 0
+    for final, case in zip(CIC_STATES, cases, strict=False):
+        t = cic.cin_to_cic_start(
+            case=case, by=om, panel_confirmed_on=today, notes="ACRP: access to care confirmed."
+        )
+        made += 1
+        cic.cin_to_cic_notify_administrator(
+            transfer=t,
+            by=cin_tm,
+            due_by=today + timedelta(days=21),
+            summary="Care order granted; placement with foster carers.",
+            ics_number=case.ics_number or f"ICS{case.pk:06d}",
+        )
+        if final == S.CARE_CONFIRMED:
+            continue
+        if final == S.WITHDRAWN:
+            services.transfer_withdraw(
+                transfer=t, by=cin_tm, reason="The child returned home; the CIN plan continues."
+            )
+            continue
+        cic.cin_to_cic_allocate_team(transfer=t, by=om, team=cic_team)
+        cic.cin_to_cic_set_review(
+            transfer=t,
+            by=cic_tm,
+            first_lac_review_on=today + timedelta(days=20),
+            looked_after_reason="care_order",
+        )
+        if final == S.TEAM_ALLOCATED:
+            continue
+        cic.cin_to_cic_allocate_worker(transfer=t, by=cic_tm, worker=sw_cic)
+        if final == S.ALLOCATED:
+            continue
+        now = timezone.now()
+        cic.cin_to_cic_record_transfer_discussion(
+            transfer=t, by=cic_tm, held_at=now, notes="Handover over two weeks; joint visit."
+        )
+        cic.cin_to_cic_record_family_told(
+            transfer=t, by=cin_tm, notes="Mother and father by phone; school and GP by letter."
+        )
+        cic.cin_to_cic_record_pre_transfer(
+            transfer=t,
+            by=sw_cin,
+            held_at=now,
+            attendees="CIN and CLA social workers and DTMs",
+            needs_and_continuity="Same school; contact with siblings weekly.",
+            progress_and_actions="Plan on track; health assessment outstanding.",
+            risk_and_care_plans="Care plan agreed; no current safeguarding concerns.",
+            care_proceedings_issues="Final hearing in March.",
+            introductions_and_endings="Joint visit, then the CIN worker's goodbye visit.",
+        )
+        cic.cin_to_cic_record_on_ics(transfer=t, by=sw_cic)
+        cic.cin_to_cic_complete(transfer=t, by=cin_tm)
+    return made

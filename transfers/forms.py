@@ -21,7 +21,7 @@ from django.db.models import Case, When
 from deadlines.calendar import LONDON
 from people.models import Team, User
 
-from .models import SocialCareOutcome
+from .models import LookedAfterReason, SocialCareOutcome
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -736,3 +736,138 @@ class NoteForm(forms.Form):
         self.fields["note"].label = label
         self.fields["note"].error_messages["required"] = required_message
         self.helper = _helper(Field.textarea("note"), submit=submit)
+
+
+# --- Child in Need to Children in Care (seed 004) ----------------------------------------------
+
+
+class AccessToCareForm(forms.Form):
+    panel_confirmed_on = _date("Date the panel confirmed access to care")
+    notes = _text("Notes", "", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("panel_confirmed_on"),
+            Field.textarea("notes"),
+            submit="Record and tell the team manager",
+        )
+
+
+class NotifyAdministratorForm(forms.Form):
+    due_by = _date("Date the case is due to transfer by")
+    summary = _text("Brief summary", "Enter a brief summary")
+    ics_number = forms.CharField(
+        label="ICS number", max_length=30, error_messages={"required": "Enter the ICS number"}
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("due_by"),
+            Field.textarea("summary"),
+            Field.text("ics_number", field_width=10),
+            submit="Tell the Senior Performance Administrator",
+        )
+
+
+class ChildrenInCareTeamForm(forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        label="Children in Care team",
+        empty_label="Choose the team",
+        error_messages={"required": "Choose the team"},
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.helper = _helper(Field.select("team"), submit="Allocate to this team")
+
+
+class LookedAfterReviewForm(forms.Form):
+    first_lac_review_on = _date("Date of the first Looked After review")
+    looked_after_reason = forms.ChoiceField(
+        label="Why is the child looked after?",
+        choices=LookedAfterReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why the child is looked after"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("first_lac_review_on"),
+            Field.radios("looked_after_reason", legend_size=Size.SMALL),
+            submit="Save the review date",
+        )
+
+
+class TransferDiscussionForm(forms.Form):
+    held_on = _date("Date of the transfer discussion")
+    held_time = _time("Time of the transfer discussion")
+    notes = _text(
+        "Timetable and key activities agreed", "Enter the timetable and key activities agreed"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("held_on"),
+            Field.text("held_time", field_width=5),
+            Field.textarea("notes"),
+            submit="Record the transfer discussion",
+        )
+
+    def clean_held_time(self) -> time:
+        return _parse_time(self.cleaned_data["held_time"])
+
+    def service_kwargs(self) -> dict:
+        return {
+            "held_at": _at(self.cleaned_data, "held_on", "held_time"),
+            "notes": self.cleaned_data["notes"],
+        }
+
+
+class PreTransferForm(forms.Form):
+    held_on = _date("Date of the pre-transfer discussion")
+    held_time = _time("Time of the pre-transfer discussion")
+    attendees = _text(
+        "Who took part?",
+        "Enter who took part",
+        help_text="The CIN and CLA social workers and deputy team managers.",
+    )
+    needs_and_continuity = _text("Needs and continuity", "Enter what was agreed on this item")
+    progress_and_actions = _text(
+        "Progress against the plan and outstanding actions", "Enter what was agreed on this item"
+    )
+    risk_and_care_plans = _text(
+        "Risk management, safeguarding and care plans", "Enter what was agreed on this item"
+    )
+    care_proceedings_issues = _text("Care proceedings issues", "Enter what was agreed on this item")
+    introductions_and_endings = _text(
+        "Introductions and endings", "Enter what was agreed on this item"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("held_on"),
+            Field.text("held_time", field_width=5),
+            Field.textarea("attendees"),
+            Field.textarea("needs_and_continuity"),
+            Field.textarea("progress_and_actions"),
+            Field.textarea("risk_and_care_plans"),
+            Field.textarea("care_proceedings_issues"),
+            Field.textarea("introductions_and_endings"),
+            submit="Record the pre-transfer discussion",
+        )
+
+    def clean_held_time(self) -> time:
+        return _parse_time(self.cleaned_data["held_time"])
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["held_at"] = _at(data, "held_on", "held_time")
+        del data["held_on"], data["held_time"]
+        return data

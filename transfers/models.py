@@ -46,6 +46,9 @@ class TransferStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed to the receiving team"
     DECLINED = "declined", "Declined by the receiving team"
     ACCEPTED = "accepted", "Accepted: preparing the transfer"
+    # Child in Need to Children in Care (seed 004).
+    CARE_CONFIRMED = "care_confirmed", "Access to care confirmed: awaiting a Children in Care team"
+    TEAM_ALLOCATED = "team_allocated", "Allocated to a Children in Care team"
     # Shared by every kind.
     ALLOCATED = "allocated", "Allocated to a social worker"
     COMPLETED = "completed", "Completed"
@@ -79,6 +82,8 @@ STAGE_OF: dict[str, str] = {
     S.PROPOSED: STAGE.REQUESTED,
     S.DECLINED: STAGE.REFUSED,
     S.ACCEPTED: STAGE.AGREED,
+    S.CARE_CONFIRMED: STAGE.REQUESTED,
+    S.TEAM_ALLOCATED: STAGE.AGREED,
     S.ALLOCATED: STAGE.ALLOCATED,
     S.COMPLETED: STAGE.COMPLETED,
     S.WITHDRAWN: STAGE.WITHDRAWN,
@@ -94,6 +99,7 @@ WITHDRAWABLE_STEP_UP = [
     S.PICKED_UP,
 ]
 WITHDRAWABLE_TEAM_MOVE = [S.PROPOSED, S.ACCEPTED, S.ALLOCATED]
+WITHDRAWABLE_CIN_TO_CIC = [S.CARE_CONFIRMED, S.TEAM_ALLOCATED, S.ALLOCATED]
 WITHDRAWABLE = [*WITHDRAWABLE_STEP_UP, S.PROPOSED, S.ACCEPTED]
 LIVE = [status for status, stage in STAGE_OF.items() if stage in LIVE_STAGES]
 CLOSED = [status for status, stage in STAGE_OF.items() if stage not in LIVE_STAGES]
@@ -104,12 +110,17 @@ def kind_is_step_up(transfer) -> bool:
     return transfer.kind == TransferKind.STEP_UP
 
 
+def kind_is_cin_to_cic(transfer) -> bool:
+    return transfer.kind == TransferKind.CIN_TO_CIC
+
+
 def kind_is_team_move(transfer) -> bool:
     return transfer.kind in TEAM_MOVE_KINDS
 
 
 STEP_UP = {"kind": "step_up"}
 TEAM_MOVE = {"kind": "team_move"}
+CIN_TO_CIC = {"kind": "cin_to_cic"}
 SHARED = {"kind": "shared"}
 
 
@@ -385,6 +396,57 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         """Every transfer standard met: the case moves to the receiving team."""
         self.closed_at = at
 
+    # --- Child in Need to Children in Care (seed 004) -------------------------------------------
+    @transition(
+        field=status,
+        source=S.CARE_CONFIRMED,
+        target=S.TEAM_ALLOCATED,
+        permission=can.act_as_operational_manager,
+        conditions=[kind_is_cin_to_cic],
+        custom=CIN_TO_CIC,
+    )
+    def allocate_cic_team(self, *, team, decider, at) -> None:
+        """The Operational Manager allocates the case to a Children in Care team within a week."""
+        self.to_team, self.assigned_to = team, team.manager
+        self.decided_by, self.decided_at = decider, at
+
+    @transition(
+        field=status,
+        source=S.TEAM_ALLOCATED,
+        target=S.ALLOCATED,
+        permission=can.allocate_receiving,
+        conditions=[kind_is_cin_to_cic],
+        custom=CIN_TO_CIC,
+    )
+    def allocate_cic_worker(self, *, worker, allocator, at) -> None:
+        """The receiving TM allocates a social worker within a week of team allocation."""
+        self.allocated_worker, self.allocated_at, self.allocated_by = worker, at, allocator
+
+    @transition(
+        field=status,
+        source=S.ALLOCATED,
+        target=S.COMPLETED,
+        permission=can.complete_cin_to_cic,
+        conditions=[kind_is_cin_to_cic],
+        custom=CIN_TO_CIC,
+    )
+    def complete_cin_to_cic(self, *, at) -> None:
+        """Recorded on ICS: the case moves to the Children in Care team, and from the weekly
+        transfer list to the historic list."""
+        self.closed_at = at
+
+    @transition(
+        field=status,
+        source=WITHDRAWABLE_CIN_TO_CIC,
+        target=S.WITHDRAWN,
+        permission=can.withdraw,
+        conditions=[kind_is_cin_to_cic],
+        custom=CIN_TO_CIC,
+    )
+    def withdraw_cin_to_cic(self, *, withdrawn_by, reason, at) -> None:
+        """The referring manager withdraws it, with the reason."""
+        self.withdrawn_by, self.withdrawn_reason, self.closed_at = withdrawn_by, reason, at
+
     # --- withdrawal, kind by kind ---------------------------------------------------------------
     @transition(
         field=status,
@@ -578,3 +640,66 @@ class MissingWork(models.Model):
 
     def __str__(self) -> str:
         return f"Missing work {self.pk} on transfer {self.transfer_id}"
+
+
+class LookedAfterReason(models.TextChoices):
+    """Why the child became looked after (seed 004: the first LAC review follows it)."""
+
+    SECTION_20 = "s20", "Accommodated under section 20"
+    CARE_ORDER = "care_order", "Care order granted"
+    NEWBORN = "newborn", "Newborn, after discharge from hospital"
+
+
+class CinToCic(models.Model):
+    """What a Child in Need to Children in Care transfer records (seed 004), step by step."""
+
+    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, related_name="cin_to_cic")
+    # The Operational Manager is told the panel (ACRP) confirmed access to care.
+    panel_confirmed_on = models.DateField("date the panel confirmed access to care")
+    panel_notes = models.TextField(blank=True)
+    # The transferring manager tells the Senior Performance Administrator.
+    transfer_due_by = models.DateField(null=True, blank=True)
+    brief_summary = models.TextField(blank=True)
+    admin_notified_at = models.DateTimeField(null=True, blank=True)
+    admin_notified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The receiving TM starts the transfer discussion, due by the first Looked After review.
+    looked_after_reason = models.CharField(
+        max_length=20, choices=LookedAfterReason.choices, blank=True
+    )
+    first_lac_review_on = models.DateField("first Looked After review", null=True, blank=True)
+    transfer_discussion_at = models.DateTimeField(null=True, blank=True)
+    transfer_discussion_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    transfer_discussion_notes = models.TextField("timetable and key activities", blank=True)
+    # The referring team tells the child, family and professionals.
+    family_told_at = models.DateTimeField(null=True, blank=True)
+    family_told_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    family_told_notes = models.TextField(blank=True)
+    # The pre-transfer discussion between the CIN and CLA social workers and DTMs, by agenda.
+    pre_transfer_at = models.DateTimeField(null=True, blank=True)
+    pre_transfer_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pre_transfer_attendees = models.TextField(blank=True)
+    needs_and_continuity = models.TextField(blank=True)
+    progress_and_actions = models.TextField(
+        "progress against the plan and outstanding actions", blank=True
+    )
+    risk_and_care_plans = models.TextField(
+        "risk management, safeguarding and care plans", blank=True
+    )
+    care_proceedings_issues = models.TextField(blank=True)
+    introductions_and_endings = models.TextField(blank=True)
+    # The social worker records the transfer on ICS before it completes.
+    ics_recorded_at = models.DateTimeField(null=True, blank=True)
+    ics_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Child in Need to Children in Care details for transfer {self.transfer_id}"

@@ -227,3 +227,71 @@ def complete_transfer(transfer, user) -> bool:
 def escalate_capacity(transfer, user) -> bool:
     """The receiving team's managers, when no worker can be allocated to a CP or CiC case."""
     return _manages(user, transfer.to_team)
+
+
+# --- Child in Need to Children in Care (seed 004) ----------------------------------------------
+
+
+def _operational_manager_over(user, team: Team | None) -> bool:
+    from people.selectors import teams_visible_to
+
+    return (
+        team is not None
+        and user.is_active
+        and user.has_role(Role.OPERATIONAL_MANAGER)
+        and teams_visible_to(user).filter(pk=team.pk).exists()
+    )
+
+
+def may_confirm_access_to_care(case, user) -> bool:
+    """Seed 004: the Operational Manager, over the Child in Need team holding the case."""
+    return (
+        case.current_team.service == Service.CHILDREN_IN_NEED
+        and case.involvement == "social_care"
+        and _operational_manager_over(user, case.current_team)
+    )
+
+
+def confirm_access_to_care(case, user) -> bool:
+    from .models import LIVE_STAGES, Transfer
+
+    return may_confirm_access_to_care(case, user) and not (
+        Transfer.objects.filter(case=case, stage__in=LIVE_STAGES).exists()
+    )
+
+
+def act_as_operational_manager(transfer, user) -> bool:
+    return _operational_manager_over(user, transfer.from_team)
+
+
+def notify_senior_administrator(transfer, user) -> bool:
+    """The transferring manager: a manager of the Child in Need team."""
+    return _manages(user, transfer.from_team)
+
+
+def receiving_team_manager(transfer, user) -> bool:
+    return _manages(user, transfer.to_team)
+
+
+def pre_transfer_discussion(transfer, user) -> bool:
+    """The CIN and CLA social workers and DTMs, and their managers."""
+    workers = (Role.SOCIAL_WORKER, Role.ASSISTANT_TEAM_MANAGER)
+    either = in_team(user, transfer.from_team) or in_team(user, transfer.to_team)
+    return (
+        (either and user.has_role(*workers))
+        or _manages(user, transfer.from_team)
+        or (_manages(user, transfer.to_team))
+    )
+
+
+def record_on_ics(transfer, user) -> bool:
+    """The social worker records the transfer on ICS: either side's, or their managers."""
+    return (
+        prepare_transfer(transfer, user)
+        or (transfer.allocated_worker_id == user.pk and user.is_active)
+        or _manages(user, transfer.to_team)
+    )
+
+
+def complete_cin_to_cic(transfer, user) -> bool:
+    return _manages(user, transfer.from_team) or _manages(user, transfer.to_team)

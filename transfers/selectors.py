@@ -86,6 +86,7 @@ def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
             "team_move__summary_written_by",
             "team_move__summary_signed_off_by",
             "team_move__qa_checked_by",
+            "cin_to_cic",
         )
         .first()
     )
@@ -158,6 +159,7 @@ def transfers_needing_action(user: User) -> QuerySet[Transfer]:
     )
     condition = Q(kind=TransferKind.STEP_UP) & condition
     condition |= _team_moves_needing(user)
+    condition |= Q(pk__in=_cin_to_cic_needing(user))
     return (
         _with_due(Transfer.objects.filter(condition))
         .select_related("case", "from_team", "to_team")
@@ -201,6 +203,37 @@ def _team_moves_needing(user: User) -> Q:
         | Q(status=S.ALLOCATED, case__allocated_worker=user, from_team=F("case__current_team"))
         & (Q(notifications__isnull=True) | _joint_visit_missing())
     )
+
+
+# Steps anyone may take that nobody waits on.
+OPTIONAL_STEPS = {"Withdraw this request", "Enter the first Looked After review date"}
+
+
+def _cin_to_cic_needing(user: User) -> list[int]:
+    """Child in Need to Children in Care transfers with a step for this person: worked out
+    from the same table the buttons come from, over the few live ones they are part of."""
+    from .actions import transfer_actions
+
+    from_or_to = teams_of(user).values("pk")
+    related = (
+        Q(from_team__in=from_or_to)
+        | Q(to_team__in=from_or_to)
+        | Q(from_team__manager=user)
+        | Q(to_team__manager=user)
+        | Q(case__allocated_worker=user)
+    )
+    if user.has_role(Role.OPERATIONAL_MANAGER):
+        from people.selectors import teams_visible_to
+
+        related |= Q(from_team__in=teams_visible_to(user).values("pk"))
+    candidates = (
+        Transfer.objects.filter(related, kind=TransferKind.CIN_TO_CIC, stage__in=LIVE_STAGES)
+        .select_related("case", "from_team", "to_team", "cin_to_cic")
+        .distinct()
+    )
+    return [
+        t.pk for t in candidates if {a.label for a in transfer_actions(t, user)} - OPTIONAL_STEPS
+    ]
 
 
 def _joint_visit_missing() -> Q:
@@ -274,6 +307,29 @@ def eh_worker_involved(case) -> Transfer | None:
     )
 
 
+def _cin_to_cic_next_step(transfer: Transfer, due) -> "NextStep | None":
+    to_manager = transfer.to_team.manager if transfer.to_team else None
+    if transfer.status == S.CARE_CONFIRMED:
+        return NextStep(
+            "Allocate the case to a Children in Care team",
+            f"{transfer.requested_by}, Operational Manager",
+            due,
+        )
+    if transfer.status == S.TEAM_ALLOCATED:
+        return NextStep(
+            "Start the transfer discussion and allocate a social worker",
+            f"{to_manager}, {transfer.to_team}",
+            due,
+        )
+    if transfer.status == S.ALLOCATED:
+        return NextStep(
+            "Finish the steps of the transfer and complete it",
+            f"{transfer.from_team.manager}, {transfer.from_team}",
+            due,
+        )
+    return None
+
+
 def _team_move_next_step(transfer: Transfer, due) -> "NextStep | None":
     to_manager = transfer.to_team.manager if transfer.to_team else None
     from_manager = transfer.from_team.manager
@@ -316,6 +372,8 @@ def next_step(transfer: Transfer, deadlines=None) -> NextStep | None:
     status = transfer.status
     if transfer.is_team_move:
         return _team_move_next_step(transfer, due)
+    if transfer.kind == TransferKind.CIN_TO_CIC:
+        return _cin_to_cic_next_step(transfer, due)
     supervisor = step_up.supervisor if step_up else None
     holder = transfer.assigned_to or (transfer.to_team.manager if transfer.to_team else None)
     if status == S.ESCALATION_DISCUSSION:

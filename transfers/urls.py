@@ -36,6 +36,30 @@ urlpatterns = [
         name="missing_work_done",
     ),
     path("<int:pk>/complete/", views.CompleteTransferView.as_view(), name="complete"),
+    path(
+        "children-in-care/start/<str:reference>/",
+        views.AccessToCareView.as_view(),
+        name="cic_start",
+    ),
+    path(
+        "<int:pk>/administrator/", views.NotifyAdministratorView.as_view(), name="cic_notify_admin"
+    ),
+    path(
+        "<int:pk>/children-in-care-team/", views.ChildrenInCareTeamView.as_view(), name="cic_team"
+    ),
+    path("<int:pk>/looked-after-review/", views.LookedAfterReviewView.as_view(), name="cic_review"),
+    path(
+        "<int:pk>/transfer-discussion/",
+        views.TransferDiscussionView.as_view(),
+        name="cic_discussion",
+    ),
+    path("<int:pk>/social-worker/", views.ChildrenInCareWorkerView.as_view(), name="cic_worker"),
+    path("<int:pk>/family-told/", views.FamilyToldView.as_view(), name="cic_family"),
+    path("<int:pk>/pre-transfer/", views.PreTransferView.as_view(), name="cic_pre_transfer"),
+    path("<int:pk>/ics/", views.RecordedOnIcsView.as_view(), name="cic_ics"),
+    path(
+        "<int:pk>/complete-cin-to-cic/", views.CompleteCinToCicView.as_view(), name="cic_complete"
+    ),
     path("<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("<int:pk>/escalate/", views.EscalateView.as_view(), name="escalate"),
 ]

@@ -24,23 +24,29 @@ from . import services
 from .actions import STEPS, transfer_actions
 from .forms import (
     AcceptRefusalForm,
+    AccessToCareForm,
     AllocateReceivingForm,
     AllocateSocialWorkerForm,
+    ChildrenInCareTeamForm,
     ConfirmForm,
     DecideTransferForm,
     DutyDecisionForm,
     EhDecisionForm,
     EscalateForm,
     JointVisitForm,
+    LookedAfterReviewForm,
     NewPlanForm,
     NoteForm,
+    NotifyAdministratorForm,
     PickUpForm,
+    PreTransferForm,
     ProposeTransferForm,
     QualityAssuranceForm,
     SendStepUpForm,
     StartStepUpForm,
     SupervisorReviewForm,
     TenDayDiscussionForm,
+    TransferDiscussionForm,
     TransferSummaryForm,
     WithdrawForm,
     urgency_initial,
@@ -55,6 +61,7 @@ from .selectors import (
     transfer_timeline,
 )
 from .services import team_move
+from .services.cin_to_cic import cin_to_cic_standards
 from .services.step_up import previous_social_worker, reassign_teams, supervisors_for
 
 
@@ -112,6 +119,8 @@ class TransferDetailView(TransferMixin, TemplateView):
         context["deadlines"] = deadlines
         context["next_step"] = next_step(self.transfer, deadlines)
         context["meetings"] = meetings_for(transfer=self.transfer)
+        if self.transfer.kind == TransferKind.CIN_TO_CIC:
+            context["standards"] = cin_to_cic_standards(self.transfer)
         if self.transfer.is_team_move:
             context["notifications"] = notifications_for(self.transfer)
             context["standards"] = team_move.transfer_standards(self.transfer)
@@ -654,3 +663,187 @@ class InboxView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         return incoming_transfers(self.request.user)
+
+
+# --- Child in Need to Children in Care (seed 004) ----------------------------------------------
+
+
+class AccessToCareView(CaseMixin, FormView):
+    template_name = "transfers/step_form.html"
+    form_class = AccessToCareForm
+
+    def has_case_permission(self) -> bool:
+        return can.may_confirm_access_to_care(self.case, self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        if not can.confirm_access_to_care(self.case, request.user):
+            messages.info(request, "This case already has a transfer in progress.")
+            return redirect(self.case.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title="The panel confirmed access to care",
+            intro="Record the panel's decision. The team manager is told at once, and the case "
+            "is to be allocated to a Children in Care team within a week.",
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            transfer = services.cin_to_cic_start(
+                case=self.case, by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Recorded. The team manager has been told.")
+        return redirect(transfer.get_absolute_url())
+
+
+class NotifyAdministratorView(TransferStepView):
+    step = "transfers:cic_notify_admin"
+    form_class = NotifyAdministratorForm
+    title = "Tell the Senior Performance Administrator"
+    success_message = "The Senior Performance Administrator has been told."
+
+    def get_initial(self):
+        return {"ics_number": self.transfer.case.ics_number}
+
+    def perform(self, form):
+        services.cin_to_cic_notify_administrator(
+            transfer=self.transfer,
+            by=self.request.user,
+            due_by=form.cleaned_data["due_by"],
+            summary=form.cleaned_data["summary"],
+            ics_number=form.cleaned_data["ics_number"],
+        )
+
+
+class ChildrenInCareTeamView(TransferStepView):
+    step = "transfers:cic_team"
+    form_class = ChildrenInCareTeamForm
+    title = "Allocate a Children in Care team"
+    success_message = "Allocated. Both team managers have been told."
+
+    def get_form_kwargs(self):
+        from .services.cin_to_cic import children_in_care_teams
+
+        return {**super().get_form_kwargs(), "teams": children_in_care_teams()}
+
+    def perform(self, form):
+        services.cin_to_cic_allocate_team(
+            transfer=self.transfer, by=self.request.user, team=form.cleaned_data["team"]
+        )
+
+
+class LookedAfterReviewView(TransferStepView):
+    step = "transfers:cic_review"
+    form_class = LookedAfterReviewForm
+    title = "First Looked After review"
+    success_message = "Saved. The transfer discussion is due by the review."
+
+    def get_initial(self):
+        details = self.transfer.cin_to_cic
+        return {
+            "first_lac_review_on": details.first_lac_review_on,
+            "looked_after_reason": details.looked_after_reason or None,
+        }
+
+    def perform(self, form):
+        services.cin_to_cic_set_review(
+            transfer=self.transfer, by=self.request.user, **form.cleaned_data
+        )
+
+
+class TransferDiscussionView(TransferStepView):
+    step = "transfers:cic_discussion"
+    form_class = TransferDiscussionForm
+    title = "Record the transfer discussion"
+    success_message = "Transfer discussion recorded."
+
+    def perform(self, form):
+        try:
+            services.cin_to_cic_record_transfer_discussion(
+                transfer=self.transfer, by=self.request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            raise _time_errors_to_date(error, "held_at", "held_on") from error
+
+
+class ChildrenInCareWorkerView(TransferStepView):
+    step = "transfers:cic_worker"
+    form_class = AllocateSocialWorkerForm
+    title = "Allocate a social worker"
+    success_message = "Allocated."
+
+    def get_form_kwargs(self):
+        workers = users_in_team(self.transfer.to_team, Role.SOCIAL_WORKER)
+        return {**super().get_form_kwargs(), "workers": workers}
+
+    def perform(self, form):
+        services.cin_to_cic_allocate_worker(
+            transfer=self.transfer, by=self.request.user, worker=form.cleaned_data["worker"]
+        )
+
+
+class FamilyToldView(NoteStepView):
+    step = "transfers:cic_family"
+    title = "The child, family and professionals were told"
+    label = "Who was told, and how?"
+    required_message = "Enter who was told and how"
+    submit = "Record it"
+    success_message = "Recorded."
+
+    def perform(self, form):
+        services.cin_to_cic_record_family_told(
+            transfer=self.transfer, by=self.request.user, notes=form.cleaned_data["note"]
+        )
+
+
+class PreTransferView(TransferStepView):
+    step = "transfers:cic_pre_transfer"
+    form_class = PreTransferForm
+    title = "Record the pre-transfer discussion"
+    success_message = "Pre-transfer discussion recorded."
+
+    def perform(self, form):
+        try:
+            services.cin_to_cic_record_pre_transfer(
+                transfer=self.transfer, by=self.request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            raise _time_errors_to_date(error, "held_at", "held_on") from error
+
+
+class RecordedOnIcsView(TransferStepView):
+    step = "transfers:cic_ics"
+    form_class = ConfirmForm
+    title = "The transfer is recorded on ICS"
+    success_message = "Recorded."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit": "Confirm it is recorded on ICS"}
+
+    def perform(self, form):
+        services.cin_to_cic_record_on_ics(transfer=self.transfer, by=self.request.user)
+
+
+class CompleteCinToCicView(TransferStepView):
+    step = "transfers:cic_complete"
+    form_class = ConfirmForm
+    title = "Complete the transfer to Children in Care"
+    success_message = "Completed. The case is with the Children in Care team."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit": "Complete the transfer"}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            intro="The case, its allocation and its deadlines move to the Children in Care team, "
+            "and the child is recorded as on a Child in Care plan. This cannot be undone.",
+            **kwargs,
+        )
+
+    def perform(self, form):
+        services.cin_to_cic_complete(transfer=self.transfer, by=self.request.user)

@@ -56,3 +56,28 @@ __all__ += [
     "transfer_sign_off_summary",
     "transfer_write_summary",
 ]
+from .cin_to_cic import (  # noqa: E402
+    cin_to_cic_allocate_team,
+    cin_to_cic_allocate_worker,
+    cin_to_cic_complete,
+    cin_to_cic_notify_administrator,
+    cin_to_cic_record_family_told,
+    cin_to_cic_record_on_ics,
+    cin_to_cic_record_pre_transfer,
+    cin_to_cic_record_transfer_discussion,
+    cin_to_cic_set_review,
+    cin_to_cic_start,
+)
+
+__all__ += [
+    "cin_to_cic_allocate_team",
+    "cin_to_cic_allocate_worker",
+    "cin_to_cic_complete",
+    "cin_to_cic_notify_administrator",
+    "cin_to_cic_record_family_told",
+    "cin_to_cic_record_on_ics",
+    "cin_to_cic_record_pre_transfer",
+    "cin_to_cic_record_transfer_discussion",
+    "cin_to_cic_set_review",
+    "cin_to_cic_start",
+]

@@ -17,6 +17,15 @@ from people.roles import Role
 from ..models import STAGE_OF, Transfer, TransferStage
 from .notify import transfer_notify
 
+# Each kind's own withdrawal step.
+WITHDRAW_STEP = {
+    "step_up": "withdraw_step_up",
+    "cin_to_cic": "withdraw_cin_to_cic",
+    "step_across": "withdraw_transfer",
+    "step_down": "withdraw_transfer",
+    "team_transfer": "withdraw_transfer",
+}
+
 # The stage transition that brings a transfer to each stage.
 STAGE_TRANSITIONS = {
     TransferStage.AGREED: "stage_agreed",
@@ -121,7 +130,7 @@ def transfer_withdraw(*, transfer: Transfer, by: User, reason: str) -> Transfer:
     transfer = locked(transfer)
     take_step(
         transfer,
-        "withdraw_step_up" if transfer.kind == "step_up" else "withdraw_transfer",
+        WITHDRAW_STEP[transfer.kind],
         by=by,
         check_permission=True,
         case=transfer.case,
@@ -150,6 +159,8 @@ def transfer_withdraw(*, transfer: Transfer, by: User, reason: str) -> Transfer:
             recipients=receiving,
             heading=f"{label} request withdrawn",
             lines=["The sending team withdrew the request. No further action is needed."],
-            link=reverse("transfers:duty_queue"),
+            link=reverse(
+                "transfers:duty_queue" if transfer.kind == "step_up" else "transfers:inbox"
+            ),
         )
     return transfer

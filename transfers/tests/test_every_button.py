@@ -20,6 +20,7 @@ OPTIONAL = {
     "Record missing work",
     "Record a meeting",
     "Print the notification letter",
+    "Enter the first Looked After review date",
 }
 # The allocated social worker's (and, for the visit, the Early Help worker's) to do; their
 # managers may record them on their behalf.

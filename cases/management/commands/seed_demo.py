@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cases.demo import DEMO_PASSWORD, seed_demo
 from casework.demo import seed_casework
 from escalations.demo import seed_concerns
-from transfers.demo import seed_step_ups, seed_team_moves
+from transfers.demo import seed_cin_to_cic, seed_step_ups, seed_team_moves
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         step_ups = seed_step_ups() if result["cases"] >= 50 else 0
         moves = seed_team_moves() if result["cases"] >= 50 else 0
         if result["cases"] >= 50:
+            moves += seed_cin_to_cic()
             seed_casework()
             seed_concerns()
         self.stdout.write(
