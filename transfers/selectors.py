@@ -246,15 +246,15 @@ def _joint_visit_missing() -> Q:
 
 
 def incoming_transfers(user: User) -> QuerySet[Transfer]:
-    """The receiving manager's inbox: live transfers between teams into the teams they manage,
-    by next deadline."""
+    """The receiving manager's inbox: live transfers into the teams they manage, of every kind
+    but the step-up (the duty queue's), by next deadline."""
     return (
         _with_due(
+            # Step-ups arrive through the duty queue; every other kind through the inbox.
             Transfer.objects.filter(
-                kind__in=TEAM_MOVE_KINDS,
                 stage__in=LIVE_STAGES,
                 to_team__in=_managed(user).values("pk"),
-            )
+            ).exclude(kind=TransferKind.STEP_UP)
         )
         .select_related("case", "from_team", "to_team", "requested_by")
         .order_by(*BY_DEADLINE, "created_at")

@@ -318,3 +318,12 @@ def test_the_pages_walk_the_journey(client, w):
     assert response.status_code == 302
     transfer.refresh_from_db()
     assert transfer.status == S.ALLOCATED
+
+
+def test_the_receiving_managers_inbox_has_it_once_a_team_is_allocated(w):
+    from transfers.selectors import incoming_transfers
+
+    transfer = start(w)
+    assert transfer not in incoming_transfers(w.cic_tm)
+    to_team(w, transfer)
+    assert list(incoming_transfers(w.cic_tm)) == [transfer]
