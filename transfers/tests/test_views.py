@@ -1,6 +1,7 @@
 """The step-up pages as each role uses them, including the refusals."""
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -153,7 +154,10 @@ def test_the_send_page_says_why_the_12_week_rule_applies(client, world, walk):
     assert b"12-week rule" in client.get(transfer.get_absolute_url()).content
 
 
+@time_machine.travel("2026-11-24 10:00 +00:00", tick=False)
 def test_the_duty_queue_orders_by_discussion_deadline_so_urgent_come_first(client, world, walk):
+    """Sent at the same moment, the urgent ones fall due first; between two that fall due
+    together, section 47 goes first."""
     from cases.tests.factories import CaseFactory
     from transfers.tests.conftest import walk_step_up
 
