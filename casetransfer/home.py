@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from cases.selectors import cases_visible_to, unallocated_cases_for_manager
+from conferences.selectors import conference_work
 from deadlines.selectors import due_soon, overdue
 from people.models import User
 from transfers.selectors import requests_raised_by, transfers_needing_action
@@ -79,6 +80,19 @@ def home_panels(user: User) -> list[Panel]:
                 "Cases waiting for allocation in your teams",
                 unallocated_cases_for_manager(user),
                 empty_text="Every case in your teams has an allocated worker.",
+            )
+        )
+    work = conference_work(user)  # the CCA's, QA Service Manager's and Independent Chair's
+    if work is not None:
+        panels.append(
+            _panel(
+                "conferences",
+                work.title,
+                work.rows,
+                template="conferences/_request_table.html",
+                empty_text=work.empty_text,
+                link=work.link,
+                link_text="See all transfer-in conferences",
             )
         )
     return panels

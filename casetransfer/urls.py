@@ -18,5 +18,6 @@ urlpatterns = [
     path("transfers/", include("transfers.urls")),
     path("casework/", include("casework.urls")),
     path("escalations/", include("escalations.urls")),
+    path("conferences/", include("conferences.urls")),
     path("admin/", admin.site.urls),
 ]
