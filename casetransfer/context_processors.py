@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from people.models import SOCIAL_CARE_SERVICES
+from people.models import SOCIAL_CARE_SERVICES, Service
 from people.roles import Role
 from people.selectors import teams_of
 
@@ -17,12 +17,15 @@ def navigation(request):
     ]
     if user.is_manager or user.is_administrator:
         items.append(("Weekly transfer list", reverse("registers:weekly")))
-    if user.has_perm("transfers.view_duty_queue") and (
-        teams_of(user).filter(service__in=SOCIAL_CARE_SERVICES).exists()
-    ):
+    services = set(teams_of(user).values_list("service", flat=True))
+    if user.has_perm("transfers.view_duty_queue") and services & set(SOCIAL_CARE_SERVICES):
         items.append(("Duty queue", reverse("transfers:duty_queue")))
     if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER) or user.managed_teams.exists():
         items.append(("Incoming transfers", reverse("transfers:inbox")))
+    if user.has_role(Role.CCA, Role.QA_SERVICE_MANAGER, Role.INDEPENDENT_CHAIR) or (
+        Service.MASH in services
+    ):
+        items.append(("Transfer-in conferences", reverse("conferences:list")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

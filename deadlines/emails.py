@@ -148,6 +148,15 @@ def what_to_do(kind: str) -> str:
     return WHAT_TO_DO.get(kind, "Open it and do the step it is waiting for.")
 
 
+def deadline_reference(deadline: Deadline) -> str:
+    """What the email is about, never a name: the case's reference; else the subject's own
+    reference (a transfer-in request covers a family before any case exists here)."""
+    if deadline.case is not None:
+        return deadline.case.reference
+    own = getattr(deadline.subject, "reference", "")
+    return own if isinstance(own, str) and own else f"deadline {deadline.pk}"
+
+
 def subject_link(deadline: Deadline) -> tuple[str, str]:
     """Where the action is, and what the link says: the deadline's subject (for a transfer, the
     request page); failing that, the case page; failing that, the deadlines page."""
@@ -183,7 +192,7 @@ def deadline_email(
 
     It says what to do and links to where it is done. `as_watcher`: the recipient is not
     answerable for it but waiting on it, and the email says so and who owns it."""
-    reference = deadline.case.reference if deadline.case else f"deadline {deadline.pk}"
+    reference = deadline_reference(deadline)
     label = deadline.get_kind_display()
     path, link_text = subject_link(deadline)
     # As the transfer notices do: an urgent or section 47 request is headlined as urgent.

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import DEMO_PASSWORD, seed_demo
 from casework.demo import seed_casework
+from conferences.demo import seed_conferences
 from escalations.demo import seed_concerns
 from transfers.demo import seed_cin_to_cic, seed_step_ups, seed_team_moves
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             moves += seed_cin_to_cic()
             seed_casework()
             seed_concerns()
+            seed_conferences()
         self.stdout.write(
             f"Demo data: {result['teams']} teams, {result['users']} users, "
             f"{result['cases']} cases ({result['cases_created']} new), "
