@@ -17,8 +17,14 @@ def navigation(request):
     ]
     if user.is_manager or user.is_administrator:
         items.append(("Weekly transfer list", reverse("registers:weekly")))
-    services = set(teams_of(user).values_list("service", flat=True))
-    if user.has_perm("transfers.view_duty_queue") and services & set(SOCIAL_CARE_SERVICES):
+    # One query for the teams' services, and only for those whose menu depends on them.
+    may_see_duty = user.has_perm("transfers.view_duty_queue")
+    services = (
+        set(teams_of(user).values_list("service", flat=True))
+        if may_see_duty or user.is_worker or user.is_manager
+        else set()
+    )
+    if may_see_duty and services & set(SOCIAL_CARE_SERVICES):
         items.append(("Duty queue", reverse("transfers:duty_queue")))
     if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER) or user.managed_teams.exists():
         items.append(("Incoming transfers", reverse("transfers:inbox")))
