@@ -263,7 +263,7 @@ DEFAULT_RULES: dict[str, Rule] = {
             Unit.HOURS,
             Direction.WITHIN,
             "Straight away: within 4 hours, and the same working day, as an urgent step-up",
-            "seed 000 (\"respond straight away\"); local default for the number",
+            'seed 000 ("respond straight away"); local default for the number',
             "An immediate safeguarding concern logged as a contact for the duty officer",
         ),
         Rule(
