@@ -178,6 +178,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registers.tasks.take_weekly_snapshot",
         "schedule": 15 * 60.0,
     },
+    # Escalations whose response deadline has passed go to the next level.
+    "escalate-overdue-escalations": {
+        "task": "escalations.tasks.escalate_overdue",
+        "schedule": 60.0,
+    },
 }
 
 # The weekly digest (Monday 08:00 London) is sent by the sweep itself, keyed by ISO week, so a
