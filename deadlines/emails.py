@@ -141,6 +141,13 @@ WHAT_TO_DO = {
     Kind.ADULT_SERVICES_TRANSITION: (
         "Start planning the move to adult services with the young person and adult social care."
     ),
+    Kind.ESCALATION_RESPONSE: (
+        "Look at the escalation and record your decision. If it is not decided in time it goes "
+        "to the next level."
+    ),
+    Kind.PROTOCOL_SUSPENSION_END: (
+        "The protocol suspension ends today: end it, or agree a new end date and record why."
+    ),
 }
 
 

@@ -64,6 +64,8 @@ class Kind(models.TextChoices):
         "Transfer discussion by the first Looked After review",
     )
     ADULT_SERVICES_TRANSITION = "adult_services_transition", "Transition to adult services"
+    ESCALATION_RESPONSE = "escalation_response", "Response to an escalation"
+    PROTOCOL_SUSPENSION_END = "protocol_suspension_end", "End of a protocol suspension"
 
 
 class Unit(models.TextChoices):
@@ -305,6 +307,26 @@ DEFAULT_RULES: dict[str, Rule] = {
             "local default",
             "The child's 18th birthday (disabled children)",
         ),
+        Rule(
+            Kind.ESCALATION_RESPONSE,
+            2,
+            Unit.WORKING_DAYS,
+            Direction.WITHIN,
+            "Within 2 working days of the escalation reaching a level (the day it arrives is day "
+            "0); when it passes, the escalation goes to the next level",
+            "local default",
+            "An escalation raised, or passed to the next level",
+        ),
+        Rule(
+            Kind.PROTOCOL_SUSPENSION_END,
+            0,
+            Unit.DAYS,
+            Direction.BEFORE,
+            "By 17:00 on the suspension's last day, pulled back to the working day before if it "
+            "is not one; moves when the end date moves",
+            "local default",
+            "The last day of an approved protocol suspension",
+        ),
     )
 }
 
@@ -375,6 +397,8 @@ _FORMULAS: dict[str, Callable[[WorkingCalendar, datetime, int], datetime]] = {
     Kind.TRANSFER_COMPLETION: _within_working_days,
     Kind.CLA_TRANSFER_DISCUSSION: _close_days_before,
     Kind.ADULT_SERVICES_TRANSITION: _days_before,
+    Kind.ESCALATION_RESPONSE: _within_working_days,
+    Kind.PROTOCOL_SUSPENSION_END: _close_days_before,
 }
 
 

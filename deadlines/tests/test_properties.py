@@ -50,7 +50,7 @@ def check_due(kind: str, anchor: datetime, amount: int | None, cal: WorkingCalen
     assert cal.is_working_time(due), f"{kind} due {due.isoformat()} is not working time"
     if DEFAULT_RULES[kind].direction == Direction.WITHIN:
         assert utc(due) >= utc(anchor), f"{kind} due {due.isoformat()} before {anchor.isoformat()}"
-    elif kind == Kind.CLA_TRANSFER_DISCUSSION:
+    elif kind in (Kind.CLA_TRANSFER_DISCUSSION, Kind.PROTOCOL_SUSPENSION_END):
         day_end = datetime.combine(anchor.astimezone(LONDON).date(), CLOSE_TIME, tzinfo=LONDON)
         assert utc(due) <= utc(day_end), f"{kind} due {due.isoformat()} after {day_end}"
     else:
