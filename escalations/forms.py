@@ -2,6 +2,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 
+from casetransfer.forms import date_field
 from transfers.forms import _text, _yes_no
 
 
@@ -78,3 +79,156 @@ class CloseConcernForm(forms.Form):
         self.helper.layout = Layout(
             Field.textarea("note"), Button("submit", "Close", css_class="govuk-button--secondary")
         )
+
+
+# --- The escalation ladder ----------------------------------------------------------------------
+
+
+def _helper(*fields, button: str, css: str = "") -> FormHelper:
+    helper = FormHelper()
+    helper.layout = Layout(*fields, Button("submit", button, css_class=css))
+    return helper
+
+
+class RaiseEscalationForm(forms.Form):
+    reason = _text("Why does it need to go higher?", "Enter why it is escalated")
+
+    def __init__(self, *args, button: str = "Escalate", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("reason"), button=button)
+
+
+class SuspensionRequestForm(forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=None,
+        label="Which team is it for?",
+        empty_label=None,
+        error_messages={"required": "Select the team", "invalid_choice": "Select the team"},
+    )
+    protocol_part = _text(
+        "Which part of the transfer protocol would be suspended?",
+        "Enter which part of the protocol",
+    )
+    reason = _text(
+        "Why is it needed?",
+        "Enter why it is needed",
+        help_text="For example the local pressures on capacity.",
+    )
+    starts_on = date_field("From")
+    ends_on = date_field("Until", help_text="The last day it would apply. For example, 27 3 2027")
+    impact = _text("How would it affect the transfer protocol?", "Enter how it affects it")
+    mitigations = _text(
+        "What actions are in place to mitigate any risk?",
+        "Enter the actions that mitigate the risk",
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.helper = _helper(
+            Field.select("team"),
+            Field.textarea("protocol_part"),
+            Field.textarea("reason"),
+            Field("starts_on"),
+            Field("ends_on"),
+            Field.textarea("impact"),
+            Field.textarea("mitigations"),
+            button="Send the request",
+        )
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "The end date must be the same as or after the start date")
+        return data
+
+
+class AcknowledgeForm(forms.Form):
+    note = _text("What will you do?", "Enter what you will do", required=False)
+
+    def __init__(self, *args, note_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if note_required:
+            self.fields["note"].required = True
+            self.fields["note"].label = "What will you do until the child is allocated?"
+            self.fields["note"].error_messages["required"] = (
+                "Enter what you will do until the child is allocated"
+            )
+        self.helper = _helper(Field.textarea("note"), button="Acknowledge")
+
+
+class PassUpForm(forms.Form):
+    note = _text("Why does it go to the next level?", "Enter why it goes to the next level")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("note"), button="Pass it up")
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Your decision",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select your decision"},
+    )
+    sc_outcome = forms.ChoiceField(
+        label="If overturned, what will Social Care do?",
+        widget=forms.RadioSelect,
+        required=False,
+        choices=[
+            ("s17_assessment", "Section 17 (Child in Need) assessment"),
+            ("s47_strategy", "Section 47 strategy discussion"),
+        ],
+    )
+    note = _text("Reasons and actions", "Enter the reasons for the decision")
+
+    def __init__(self, *args, outcomes, step_up: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Outcome
+
+        self.fields["outcome"].choices = [(o, Outcome(o).label) for o in outcomes]
+        fields = [Field.radios("outcome")]
+        if step_up:
+            fields.append(Field.radios("sc_outcome"))
+        else:
+            del self.fields["sc_outcome"]
+        self.helper = _helper(*fields, Field.textarea("note"), button="Record the decision")
+
+
+class WithdrawEscalationForm(forms.Form):
+    note = _text("Why is it withdrawn?", "Enter why it is withdrawn")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.textarea("note"), button="Withdraw", css="govuk-button--warning"
+        )
+
+
+class OversightForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What did you do?",
+        widget=forms.RadioSelect,
+        choices=[("visit", "A visit"), ("review", "A review")],
+        error_messages={"required": "Select visit or review"},
+    )
+    happened_on = date_field("When?")
+    note = _text("What was seen and decided?", "Enter what was seen and decided")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.radios("kind", inline=True),
+            Field("happened_on"),
+            Field.textarea("note"),
+            button="Record it",
+        )
+
+
+class EndSuspensionForm(forms.Form):
+    note = _text("Why does it end now?", "Enter why it ends now")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("note"), button="End the suspension")

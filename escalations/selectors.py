@@ -53,3 +53,114 @@ def concern_get_for_user(*, user: User, pk: int) -> SafeguardingConcern | None:
     if concern is None or not user.is_authenticated or not see(concern, user):
         return None
     return concern
+
+
+# --- The escalation ladder ----------------------------------------------------------------------
+
+
+def _ordered(escalations):
+    """Breached clocks first, then by the clock's due time, then oldest first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from deadlines.models import DeadlineStatus
+
+    return escalations.annotate(
+        breached=Case(
+            When(response_deadline__status=DeadlineStatus.BREACHED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("breached", "response_deadline__due_at", "raised_at", "id")
+
+
+def _with_related(escalations):
+    return escalations.select_related(
+        "case",
+        "case__current_team",
+        "transfer",
+        "team",
+        "raised_by",
+        "held_by",
+        "response_deadline",
+    )
+
+
+def answers_escalations(user: User) -> bool:
+    """Whether the user holds a role some level of some ladder answers at."""
+    from .models import EscalationLevel
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return EscalationLevel.objects.filter(role__in=user.role_names).exists()
+
+
+def escalations_to_answer(user: User):
+    """Live escalations at a level the user answers, about a team they see, not raised by
+    them; breached first. The same rule as `permissions.holds_level`, as one query."""
+    from django.db.models import Q
+
+    from people.selectors import teams_visible_to
+
+    from .models import LIVE_ESCALATION, Escalation, EscalationLevel
+
+    if not user.is_authenticated or not user.is_active:
+        return Escalation.objects.none()
+    levels = EscalationLevel.objects.filter(role__in=user.role_names)
+    rungs = Q(pk__in=[])
+    for level in levels:
+        rungs |= Q(kind=level.kind, level=level.number)
+    rows = (
+        Escalation.objects.filter(rungs, status__in=LIVE_ESCALATION)
+        .filter(team__in=teams_visible_to(user).values("pk"))
+        .exclude(raised_by=user)
+    )
+    return _ordered(_with_related(rows))
+
+
+def escalations_raised_by(user: User):
+    from .models import LIVE_ESCALATION, Escalation
+
+    rows = Escalation.objects.filter(raised_by=user, status__in=LIVE_ESCALATION)
+    return _ordered(_with_related(rows))
+
+
+def escalations_for_case(case):
+    """A case's escalations, live first then newest."""
+    from .models import Escalation
+
+    return _with_related(Escalation.objects.filter(case=case)).order_by("-raised_at", "-id")
+
+
+def escalations_for_transfer(transfer):
+    from .models import Escalation
+
+    return _with_related(Escalation.objects.filter(transfer=transfer)).order_by("-raised_at")
+
+
+def suspensions_in_force(teams=None):
+    """Approved protocol suspensions not yet ended, for the teams given (all by default)."""
+    from .models import Escalation, EscalationKind, Outcome
+
+    rows = Escalation.objects.filter(
+        kind=EscalationKind.PROTOCOL_SUSPENSION,
+        outcome=Outcome.APPROVED,
+        suspension_ended_at__isnull=True,
+    ).select_related("team")
+    if teams is not None:
+        rows = rows.filter(team__in=teams)
+    return rows.order_by("ends_on", "id")
+
+
+def escalation_get_for_user(*, user: User, pk: int):
+    """The escalation if the user may see it; else None (the views answer 404)."""
+    from .models import Escalation
+    from .permissions import see_escalation
+
+    escalation = (
+        _with_related(Escalation.objects.filter(pk=pk))
+        .select_related("resolved_by", "suspension_ended_by")
+        .first()
+    )
+    if escalation is None or not see_escalation(escalation, user):
+        return None
+    return escalation

@@ -3,8 +3,10 @@ their role or team may not take answers 403, by the functions the buttons come f
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -14,10 +16,44 @@ from casework.permissions import sees_case
 from deadlines.models import Deadline
 
 from . import permissions as can
-from .forms import CloseConcernForm, RaiseConcernForm, RespondForm
-from .models import ConcernStatus
-from .selectors import concern_get_for_user
-from .services import concern_close, concern_raise, concern_respond, duty_team_for
+from .forms import (
+    AcknowledgeForm,
+    CloseConcernForm,
+    EndSuspensionForm,
+    OversightForm,
+    PassUpForm,
+    RaiseConcernForm,
+    RaiseEscalationForm,
+    ResolveForm,
+    RespondForm,
+    SuspensionRequestForm,
+    WithdrawEscalationForm,
+)
+from .models import ConcernStatus, EscalationKind, EscalationLevel
+from .selectors import (
+    answers_escalations,
+    concern_get_for_user,
+    escalation_get_for_user,
+    escalations_raised_by,
+    escalations_to_answer,
+    suspensions_in_force,
+)
+from .services import (
+    concern_close,
+    concern_raise,
+    concern_respond,
+    duty_team_for,
+    escalation_acknowledge,
+    escalation_escalate,
+    escalation_raise,
+    escalation_record_oversight,
+    escalation_resolve,
+    escalation_withdraw,
+    level_holders,
+    outcomes_for,
+    suspension_end,
+)
+from .services.ladder import level_of, may_pass_up
 
 
 class RaiseConcernView(CaseMixin, FormView):
@@ -157,3 +193,402 @@ class CloseView(ConcernStepView):
 
     def take(self, form) -> None:
         concern_close(concern=self.concern, by=self.request.user, note=form.cleaned_data["note"])
+
+
+# --- The escalation ladder ----------------------------------------------------------------------
+
+
+class EscalationListView(TemplateView):
+    """The Service Manager's, Assistant Director's and Integrated Family Services Manager's page:
+    what is theirs to decide, breached first, with its age; and what the user raised."""
+
+    template_name = "escalations/list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (user.is_manager or answers_escalations(user)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        page = Paginator(escalations_to_answer(user), 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page=page,
+            raised=list(escalations_raised_by(user)[:50]),
+            answers=answers_escalations(user),
+            suspensions=list(suspensions_in_force()),
+            may_request_suspension=bool(_suspension_teams(user)),
+            **kwargs,
+        )
+
+
+class EscalationMixin:
+    def dispatch(self, request, *args, **kwargs):
+        self.escalation = escalation_get_for_user(user=request.user, pk=kwargs["pk"])
+        if self.escalation is None:
+            raise Http404("No escalation found")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            escalation=self.escalation, case=self.escalation.case, **kwargs
+        )
+
+
+def escalation_actions(escalation, user) -> list[tuple[str, str, str]]:
+    """(label, url name, style) for each step the user may take now: the same functions the
+    services check."""
+    from .models import EscalationStatus
+
+    actions = []
+    if escalation.status in (EscalationStatus.RAISED, EscalationStatus.ESCALATED) and can.answer(
+        escalation, user
+    ):
+        actions.append(("Acknowledge", "escalations:acknowledge", ""))
+    if outcomes_for(escalation) and can.answer(escalation, user):
+        actions.append(("Record the decision", "escalations:resolve", ""))
+    if may_pass_up(escalation, user):
+        level = level_of(escalation, escalation.level + 1)
+        actions.append(
+            (f"Pass it to the {level.title.lower()}", "escalations:pass_up", "secondary")
+        )
+    if can.record_oversight(escalation, user):
+        actions.append(("Record a visit or review", "escalations:oversight", "secondary"))
+    if can.end_suspension(escalation, user):
+        actions.append(("End the suspension", "escalations:end_suspension", "warning"))
+    if escalation.is_live and can.withdraw(escalation, user):
+        actions.append(("Withdraw", "escalations:withdraw", "warning"))
+    return actions
+
+
+class EscalationDetailView(EscalationMixin, TemplateView):
+    template_name = "escalations/detail.html"
+
+    def get_context_data(self, **kwargs):
+        escalation = self.escalation
+        user = self.request.user
+        levels = list(EscalationLevel.objects.filter(kind=escalation.kind).order_by("number"))
+        return super().get_context_data(
+            actions=escalation_actions(escalation, user),
+            levels=levels,
+            level=next((lv for lv in levels if lv.number == escalation.level), None),
+            holders=level_holders(escalation) if escalation.is_live else [],
+            sees_case=escalation.case_id is not None and sees_case(escalation.case, user),
+            oversight=list(escalation.oversight_records.select_related("recorded_by")),
+            deadlines=Deadline.objects.filter(
+                subject_type__app_label="escalations",
+                subject_type__model="escalation",
+                subject_id=str(escalation.pk),
+            )
+            .select_related("owner")
+            .order_by("due_at"),
+            history=AuditEvent.objects.filter(
+                subject_type__app_label="escalations",
+                subject_type__model="escalation",
+                subject_id=str(escalation.pk),
+            )
+            .select_related("actor")
+            .order_by("at", "id"),
+            **kwargs,
+        )
+
+
+class SuspensionNotificationView(EscalationMixin, TemplateView):
+    """Appendix 1: Transfer Protocol Contingency Planning, as a printable page."""
+
+    template_name = "escalations/notification.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if self.escalation.kind != EscalationKind.PROTOCOL_SUSPENSION:
+            raise Http404("Only a protocol suspension has a notification form")
+        return response
+
+
+class EscalationStepView(EscalationMixin, FormView):
+    """One step on an escalation. `allowed(escalation, user)` is the same function the button
+    comes from; a step no longer open sends the user back with what happened."""
+
+    template_name = "escalations/step.html"
+    heading = ""
+    success_message = ""
+
+    def allowed(self, escalation, user) -> bool:
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        self.escalation = escalation_get_for_user(user=request.user, pk=kwargs["pk"])
+        if self.escalation is None:
+            raise Http404("No escalation found")
+        labels = [a[1] for a in escalation_actions(self.escalation, request.user)]
+        if self.request.resolver_match.view_name not in labels:
+            if not self.allowed(self.escalation, request.user):
+                raise PermissionDenied
+            messages.info(
+                request, f"This escalation is now '{self.escalation.get_status_display()}'."
+            )
+            return redirect(self.escalation.get_absolute_url())
+        return super(EscalationMixin, self).dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading=self.heading, back_url=self.escalation.get_absolute_url(), **kwargs
+        )
+
+    def take(self, form) -> None:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.take(form)
+        except ValidationError as error:
+            _add_service_error(form, error)
+            return self.form_invalid(form)
+        except (TransitionNotAllowed, ConcurrentTransition):
+            messages.error(self.request, "Someone else acted on this escalation first.")
+            return redirect(self.escalation.get_absolute_url())
+        messages.success(self.request, self.success_message)
+        return redirect(self.escalation.get_absolute_url())
+
+
+class AcknowledgeView(EscalationStepView):
+    form_class = AcknowledgeForm
+    heading = "Acknowledge the escalation"
+    success_message = "Acknowledged. Whoever raised it has been told you are looking at it."
+
+    def allowed(self, escalation, user) -> bool:
+        return can.answer(escalation, user)
+
+    def get_form_kwargs(self):
+        from .services.ladder import UNTIL_ALLOCATED
+
+        return {
+            **super().get_form_kwargs(),
+            "note_required": self.escalation.kind in UNTIL_ALLOCATED,
+        }
+
+    def take(self, form) -> None:
+        escalation_acknowledge(
+            escalation=self.escalation, by=self.request.user, note=form.cleaned_data["note"]
+        )
+
+
+class ResolveView(EscalationStepView):
+    form_class = ResolveForm
+    heading = "Record the decision"
+    success_message = "Decision recorded. Everyone concerned has been told."
+
+    def allowed(self, escalation, user) -> bool:
+        return can.answer(escalation, user)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "outcomes": outcomes_for(self.escalation),
+            "step_up": self.escalation.kind == EscalationKind.REFUSED_STEP_UP,
+        }
+
+    def take(self, form) -> None:
+        escalation_resolve(
+            escalation=self.escalation,
+            by=self.request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            sc_outcome=form.cleaned_data.get("sc_outcome") or "",
+        )
+
+
+class PassUpView(EscalationStepView):
+    form_class = PassUpForm
+    heading = "Pass it to the next level"
+    success_message = "Passed to the next level. They have been emailed."
+
+    def allowed(self, escalation, user) -> bool:
+        return can.answer(escalation, user)
+
+    def take(self, form) -> None:
+        escalation_escalate(
+            escalation=self.escalation, by=self.request.user, note=form.cleaned_data["note"]
+        )
+
+
+class WithdrawView(EscalationStepView):
+    form_class = WithdrawEscalationForm
+    heading = "Withdraw the escalation"
+    success_message = "Escalation withdrawn."
+
+    def allowed(self, escalation, user) -> bool:
+        return can.withdraw(escalation, user)
+
+    def take(self, form) -> None:
+        escalation_withdraw(
+            escalation=self.escalation, by=self.request.user, note=form.cleaned_data["note"]
+        )
+
+
+class OversightView(EscalationStepView):
+    form_class = OversightForm
+    heading = "Record a visit or review"
+    success_message = "Recorded. The service manager sees it on the escalation."
+
+    def allowed(self, escalation, user) -> bool:
+        return can.record_oversight(escalation, user)
+
+    def take(self, form) -> None:
+        escalation_record_oversight(
+            escalation=self.escalation, by=self.request.user, **form.cleaned_data
+        )
+
+
+class EndSuspensionView(EscalationStepView):
+    form_class = EndSuspensionForm
+    heading = "End the protocol suspension"
+    success_message = "Suspension ended: the protocol applies in full again."
+
+    def allowed(self, escalation, user) -> bool:
+        return can.end_suspension(escalation, user)
+
+    def take(self, form) -> None:
+        suspension_end(
+            escalation=self.escalation, by=self.request.user, note=form.cleaned_data["note"]
+        )
+
+
+# --- Raising ------------------------------------------------------------------------------------
+
+
+class RaiseFromCaseView(CaseMixin, FormView):
+    """From the case page: a child on a CP plan or in care who cannot be allocated or moved for
+    capacity, or a child in need the team leader holds."""
+
+    template_name = "escalations/step.html"
+    form_class = RaiseEscalationForm
+
+    def has_case_permission(self) -> bool:
+        return can.raise_for_case(self.case, self.request.user)
+
+    @property
+    def kind(self) -> str:
+        from cases.choices import AllocationState
+
+        if self.case.allocation == AllocationState.HELD_BY_TEAM_LEADER:
+            return EscalationKind.HELD_CIN
+        return EscalationKind.CAPACITY
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "button": "Escalate to the service manager"}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading="Escalate to the service manager",
+            intro=EscalationKind(self.kind).label,
+            back_url=self.case.get_absolute_url(),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            escalation = escalation_raise(
+                kind=self.kind,
+                case=self.case,
+                by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Escalated. The service manager has been emailed.")
+        return redirect(escalation.get_absolute_url())
+
+
+class RaiseFromTransferView(FormView):
+    """From a transfer between teams that is declined or blocked."""
+
+    template_name = "escalations/step.html"
+    form_class = RaiseEscalationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        from transfers.selectors import transfer_get_for_user
+
+        self.transfer = transfer_get_for_user(user=request.user, pk=kwargs["pk"])
+        if self.transfer is None:
+            raise Http404("No transfer found")
+        if not can.raise_for_transfer(self.transfer, request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "button": "Escalate to the service manager"}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading="Escalate the transfer to the service manager",
+            intro=f"{self.transfer.get_kind_display()}: {self.transfer.get_status_display()}",
+            case=self.transfer.case,
+            back_url=self.transfer.get_absolute_url(),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            escalation = escalation_raise(
+                kind=EscalationKind.BLOCKED_TRANSFER,
+                transfer=self.transfer,
+                by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Escalated. The service manager has been emailed.")
+        return redirect(escalation.get_absolute_url())
+
+
+def _suspension_teams(user):
+    from people.models import Team
+
+    if not user.is_authenticated or not user.is_manager:
+        return Team.objects.none()
+    from people.selectors import teams_visible_to
+
+    return Team.objects.filter(
+        pk__in=[t.pk for t in teams_visible_to(user) if can.request_suspension(t, user)]
+    ).order_by("name")
+
+
+class SuspensionRequestView(FormView):
+    """Seed 001 s6.1: a written request to suspend part of the protocol, to the Integrated Family
+    Services Manager, brought to the Assistant Director."""
+
+    template_name = "escalations/step.html"
+    form_class = SuspensionRequestForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.teams = _suspension_teams(request.user)
+        if request.user.is_authenticated and not self.teams.exists():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "teams": self.teams}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading="Ask to suspend part of the transfer protocol",
+            intro="The request goes to the Integrated Family Services Manager, who brings it to "
+            "the Assistant Director. If approved it applies until its end date.",
+            back_url=reverse("escalations:list"),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            escalation = escalation_raise(
+                kind=EscalationKind.PROTOCOL_SUSPENSION, by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Request sent to the Integrated Family Services Manager.")
+        return redirect(escalation.get_absolute_url())

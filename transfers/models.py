@@ -220,9 +220,11 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         return kind_is_team_move(self)
 
     # --- the shared stage: moved with the kind's step, in the same save and audit record --------
-    @transition(field=stage, source=STAGE.REQUESTED, target=STAGE.AGREED, custom=SHARED)
+    @transition(
+        field=stage, source=[STAGE.REQUESTED, STAGE.REFUSED], target=STAGE.AGREED, custom=SHARED
+    )
     def stage_agreed(self) -> None:
-        pass
+        """Agreed; or, from refused, a refusal overturned on escalation."""
 
     @transition(
         field=stage, source=[STAGE.REQUESTED, STAGE.AGREED], target=STAGE.ALLOCATED, custom=SHARED
@@ -326,6 +328,19 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
+        source=S.NOT_AGREED,
+        target=S.AWAITING_ALLOCATION,
+        conditions=[kind_is_step_up],
+        custom=STEP_UP,
+    )
+    def overturn_refusal(self, *, decider, at, reasons) -> None:
+        """Step 4, escalated: the service manager overturns Social Care's decision, and the same
+        step-up goes on to allocation (the escalations app checks who may)."""
+        self.decided_by, self.decided_at, self.decision_note = decider, at, reasons
+        self.closed_at = None
+
+    @transition(
+        field=status,
         source=S.AWAITING_ALLOCATION,
         target=S.ALLOCATED,
         permission=can.allocate,
@@ -370,6 +385,19 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     def decline_transfer(self, *, decider, at, reasons) -> None:
         self.decided_by, self.decided_at, self.decision_note = decider, at, reasons
         self.closed_at = at
+
+    @transition(
+        field=status,
+        source=S.DECLINED,
+        target=S.ACCEPTED,
+        conditions=[kind_is_team_move],
+        custom=TEAM_MOVE,
+    )
+    def overturn_decline(self, *, decider, at, reasons) -> None:
+        """Escalated: the service manager overturns the receiving team's refusal; the transfer
+        is accepted for them (the escalations app checks who may)."""
+        self.decided_by, self.decided_at, self.decision_note = decider, at, reasons
+        self.closed_at = None
 
     @transition(
         field=status,

@@ -22,7 +22,6 @@ from audit.services import audit_record
 from cases import services as case_services
 from cases.models import Case
 from deadlines.calendar import LONDON
-from deadlines.emails import service_managers_over
 from deadlines.rules import Kind
 from deadlines.services import deadline_meet, deadline_reassign, deadline_start
 from people.models import SOCIAL_CARE_SERVICES, Service, Team, User
@@ -124,6 +123,11 @@ def step_up_start(
         raise ValidationError("This case already has a transfer in progress.")
     if not can.review_as_supervisor_of(supervisor, case.current_team):
         raise ValidationError({"supervisor": "Choose an Early Help supervisor in the case's team"})
+    # Separation of duties: the discussion is between two people; whoever asks never reviews it.
+    if supervisor.pk == by.pk:
+        raise ValidationError(
+            {"supervisor": "Choose a supervisor other than yourself to review the discussion"}
+        )
     try:
         with transaction.atomic():
             transfer = Transfer.objects.create(
@@ -599,39 +603,7 @@ def step_up_decide(
     step_up.save()
     _meet(transfer, DISCUSSION_KINDS, by, at=held_at, note="Discussion held")
     if agreed:
-        if transfer.section_47 is False and outcome == SocialCareOutcome.SECTION_47:
-            # A strategy discussion is section 47 work: the request is priority from now on.
-            transfer.section_47 = transfer.urgent = True
-            transfer.save(update_fields=["section_47", "urgent"])
-        case_services.case_step_up_to_social_care(
-            case=transfer.case, by=by, note=f"{label}: referral {referral_reference}"
-        )
-        case_services.case_allocate(
-            case=transfer.case,
-            team=transfer.to_team,
-            worker=None,
-            by=by,
-            reason=f"Step-up agreed: awaiting allocation (referral {referral_reference})",
-            for_transfer=transfer,
-        )
-        manager = transfer.to_team.manager
-        deadline = deadline_start(
-            kind=_clock(ALLOCATION_KINDS, transfer),
-            subject=transfer,
-            anchor_at=now,
-            case=transfer.case,
-            owner=manager,
-            owner_team=transfer.to_team,
-            by=by,
-        )
-        if manager is not None and manager != by:
-            _notify(
-                transfer,
-                "to_allocate",
-                [manager],
-                "Step-up agreed: allocate a social worker",
-                [f"{by} agreed the step-up ({label}). Allocate by {when(deadline.due_at)}."],
-            )
+        _await_allocation(transfer, by=by, outcome=outcome, referral_reference=referral_reference)
     _tell_early_help(
         transfer,
         "decided",
@@ -646,7 +618,68 @@ def step_up_decide(
         ],
         by=by,
     )
+    if not agreed:
+        _notify(
+            transfer,
+            "refused_escalate",
+            [p for p in escalators_for(transfer) if p.pk != by.pk],
+            "Step-up not agreed: accept the decision or escalate it",
+            [
+                f"Social Care's decision: {label}. Reasons: {note}",
+                "You can escalate it to the Social Care service manager from the request.",
+            ],
+        )
     return transfer
+
+
+def escalators_for(transfer: Transfer) -> list[User]:
+    """Who may escalate a refused step-up: the Locality Leads of the sending team's locality, or
+    the Graft team manager (seed 002, step 4)."""
+    people = User.objects.filter(
+        groups__name__in=[Role.LOCALITY_LEAD, Role.TEAM_MANAGER], is_active=True
+    ).distinct()
+    return [p for p in people.order_by("pk") if can.request_escalation(transfer, p)]
+
+
+def _await_allocation(transfer: Transfer, *, by: User, outcome: str, referral_reference: str):
+    """Agreed (by duty, or on escalation): the case is open to Social Care in the receiving team,
+    awaiting allocation, with the allocation clock running and its manager told."""
+    label = SocialCareOutcome(outcome).label
+    now = timezone.now()
+    if transfer.section_47 is False and outcome == SocialCareOutcome.SECTION_47:
+        # A strategy discussion is section 47 work: the request is priority from now on.
+        transfer.section_47 = transfer.urgent = True
+        transfer.save(update_fields=["section_47", "urgent"])
+    referral = f"referral {referral_reference}" if referral_reference else "referral to follow"
+    case_services.case_step_up_to_social_care(
+        case=transfer.case, by=by, note=f"{label}: {referral}"
+    )
+    case_services.case_allocate(
+        case=transfer.case,
+        team=transfer.to_team,
+        worker=None,
+        by=by,
+        reason=f"Step-up agreed: awaiting allocation ({referral})",
+        for_transfer=transfer,
+    )
+    manager = transfer.to_team.manager
+    deadline = deadline_start(
+        kind=_clock(ALLOCATION_KINDS, transfer),
+        subject=transfer,
+        anchor_at=now,
+        case=transfer.case,
+        owner=manager,
+        owner_team=transfer.to_team,
+        by=by,
+    )
+    if manager is not None and manager != by:
+        _notify(
+            transfer,
+            "to_allocate",
+            [manager],
+            "Step-up agreed: allocate a social worker",
+            [f"{by} agreed the step-up ({label}). Allocate by {when(deadline.due_at)}."],
+        )
 
 
 def previous_social_worker(transfer: Transfer) -> User | None:
@@ -985,43 +1018,48 @@ def step_up_accept_refusal(*, transfer: Transfer, by: User, note: str = "") -> T
     return transfer
 
 
-@transaction.atomic
 def step_up_request_escalation(*, transfer: Transfer, by: User, note: str) -> Transfer:
     """Seed 002, step 4: after Social Care says no, the Locality Lead or Graft TM takes it to the
-    Social Care Service Manager. This records the request and tells the service managers."""
+    Social Care Service Manager: an escalation (the escalations app) with its levels, response
+    deadlines and outcome."""
+    from escalations.models import EscalationKind
+    from escalations.services import escalation_raise
+
+    escalation_raise(kind=EscalationKind.REFUSED_STEP_UP, transfer=transfer, by=by, reason=note)
+    transfer.refresh_from_db()
+    return transfer
+
+
+@transaction.atomic
+def step_up_overturn(*, transfer: Transfer, by: User, reasons: str, outcome: str = "") -> Transfer:
+    """Step 4, escalated and overturned: the same step-up moves on to agreed and awaiting
+    allocation, with its clock, without starting again at step 1. The outcome is a section 17
+    assessment unless the request was section 47 work."""
     transfer = locked(transfer)
-    _refusal_open(transfer)
-    if not can.request_escalation(transfer, by):
-        raise PermissionDenied("Only the Locality Lead or the Graft team manager can escalate.")
-    require_text(note=(note, "Enter why the decision should be looked at again"))
+    if not outcome:
+        outcome = (
+            SocialCareOutcome.SECTION_47 if transfer.section_47 else SocialCareOutcome.SECTION_17
+        )
+    if outcome not in AGREED_OUTCOMES:
+        raise ValidationError({"sc_outcome": "Select what Social Care will do"})
+    try:
+        with transaction.atomic():
+            take_step(
+                transfer,
+                "overturn_refusal",
+                by=by,
+                case=transfer.case,
+                note=f"Overturned on escalation: {SocialCareOutcome(outcome).label}. {reasons}",
+                decider=by,
+                at=timezone.now(),
+                reasons=reasons,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            "Another transfer of this case is going on: finish or withdraw it first."
+        ) from error
     step_up = transfer.step_up
-    step_up.escalation_requested_at, step_up.escalation_requested_by = timezone.now(), by
-    step_up.escalation_note = note
-    step_up.save(
-        update_fields=["escalation_requested_at", "escalation_requested_by", "escalation_note"]
-    )
-    audit_record(
-        actor=by,
-        action="transfer.escalation_requested",
-        subject=transfer,
-        case=transfer.case,
-        note=note,
-    )
-    _notify(
-        transfer,
-        "escalation",
-        service_managers_over(transfer.to_team),
-        "Step-up decision escalated to you",
-        [
-            f"Early Help ({by}) disagrees with Social Care's decision not to step this case up. "
-            "Discuss it with them and record the outcome."
-        ],
-    )
-    _tell_early_help(
-        transfer,
-        "escalation",
-        "Social Care's decision escalated",
-        [f"{by} escalated the decision to the Social Care service manager."],
-        by=by,
-    )
+    step_up.sc_outcome = outcome
+    step_up.save(update_fields=["sc_outcome"])
+    _await_allocation(transfer, by=by, outcome=outcome, referral_reference="")
     return transfer

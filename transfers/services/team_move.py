@@ -21,7 +21,6 @@ from audit.services import audit_record
 from cases import services as case_services
 from cases.choices import PlanType
 from cases.models import Case
-from deadlines.emails import service_managers_over
 from deadlines.rules import Kind
 from deadlines.services import deadline_cancel, deadline_meet, deadline_start
 from people.models import SOCIAL_CARE_SERVICES, Service, Team, User
@@ -37,7 +36,7 @@ from ..models import (
     TransferStage,
     TransferStatus,
 )
-from .common import locked, require_text, take_step
+from .common import duty_managers, locked, require_text, take_step
 from .notify import transfer_notify, when
 
 S = TransferStatus
@@ -457,12 +456,54 @@ def transfer_allocate(
 
 
 @transaction.atomic
+def transfer_overturn_decline(*, transfer: Transfer, by: User, reasons: str) -> Transfer:
+    """Escalated: the service manager overturns the receiving team's refusal. The transfer is
+    accepted for them and goes on to allocation, with its clock, as if they had accepted it."""
+    transfer = locked(transfer)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            take_step(
+                transfer,
+                "overturn_decline",
+                by=by,
+                note=f"Overturned on escalation: {reasons}",
+                decider=by,
+                at=now,
+                reasons=reasons,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            "Another transfer of this case is going on: finish or withdraw it first."
+        ) from error
+    deadline = deadline_start(
+        kind=Kind.TRANSFER_ALLOCATION,
+        subject=transfer,
+        anchor_at=now,
+        case=transfer.case,
+        owner=transfer.to_team.manager,
+        owner_team=transfer.to_team,
+        by=by,
+    )
+    transfer_notify(
+        transfer,
+        event="overturned",
+        recipients=[*_sending_side(transfer), *duty_managers(transfer.to_team)],
+        heading="Transfer decline overturned: the transfer goes ahead",
+        lines=[
+            f"{by} overturned the decision to decline the transfer into {transfer.to_team}: "
+            f"{reasons}",
+            f"A worker is to be allocated by {when(deadline.due_at)}.",
+        ],
+    )
+    return transfer
+
+
+@transaction.atomic
 def transfer_escalate_capacity(*, transfer: Transfer, by: User, note: str) -> Transfer:
     """Seed 001 s2.5: a child on a CP plan or in care cannot be allocated for lack of capacity:
     escalated to the Service Manager, who is accountable; the receiving team's capacity state
     moves to "capacity escalated"."""
-    from people.services import team_escalate_capacity
-
     require_text(note=(note, "Enter why no worker can be allocated"))
     transfer = locked(transfer)
     if transfer.status != S.ACCEPTED:
@@ -474,31 +515,14 @@ def transfer_escalate_capacity(*, transfer: Transfer, by: User, note: str) -> Tr
     move = transfer.team_move
     if move.capacity_escalated_at:
         raise ValidationError("Capacity is already escalated for this transfer.")
-    team = transfer.to_team
-    if team.capacity == "open":
-        team_escalate_capacity(team=team, by=by, reason=f"Case {transfer.case}: {note}")
+    from escalations.models import EscalationKind
+    from escalations.services import escalation_raise
+
     move.capacity_escalated_at, move.capacity_escalated_by = timezone.now(), by
     move.capacity_note = note
     move.save(update_fields=["capacity_escalated_at", "capacity_escalated_by", "capacity_note"])
-    audit_record(
-        actor=by,
-        action="transfer.capacity_escalated",
-        subject=transfer,
-        case=transfer.case,
-        note=note,
-    )
-    transfer_notify(
-        transfer,
-        event="capacity",
-        recipients=service_managers_over(team),
-        heading="Capacity escalated: a child cannot be allocated",
-        lines=[
-            f"{team} cannot allocate a worker to this {transfer.case.get_plan_type_display()} "
-            f"case: {note}",
-            "A child on a CP plan or in care must never be left unallocated. You are accountable "
-            "for the transition: agree how the case is allocated.",
-        ],
-    )
+    # The escalation moves the team's capacity state and tells the service managers.
+    escalation_raise(kind=EscalationKind.CAPACITY, transfer=transfer, by=by, reason=note)
     return transfer
 
 

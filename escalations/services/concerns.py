@@ -20,8 +20,8 @@ from deadlines.services import deadline_meet, deadline_start
 from people.models import Service, Team, User
 from people.selectors import teams_of
 
-from . import permissions as can
-from .models import SafeguardingConcern
+from .. import permissions as can
+from ..models import SafeguardingConcern
 
 # The protocol's urgent response: within 4 hours, and the same working day.
 RESPONSE_KIND = Kind.SAFEGUARDING_CONCERN
