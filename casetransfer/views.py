@@ -38,23 +38,15 @@ class HomeView(TemplateView):
             context["sweep_stale"], context["sweep_last_run"] = sweep_is_stale()
             # The failure alert is itself an email: when mail is down, this banner is the alert.
             context["failed_emails"] = OutboxEmail.objects.filter(status=EmailStatus.FAILED).count()
+            context["mail"] = health.mail_status()
+            context["failing_deadlines"] = health.failing_deadlines()
         return context
 
 
 @login_not_required
 @never_cache
 def healthz(request):
-    """Database, broker and deadline-sweep status as JSON; 503 when any is down."""
-    checks = {
-        "database": "ok" if health.database_ok() else "down",
-        "broker": "ok" if health.broker_ok() else "down",
-    }
-    sweep = {"status": "unknown", "last_run": None}
-    if checks["database"] == "ok":
-        stale, last = sweep_is_stale()
-        sweep = {"status": "stale" if stale else "ok", "last_run": last and last.isoformat()}
-    healthy = all(v == "ok" for v in checks.values()) and sweep["status"] == "ok"
-    return JsonResponse(
-        {"status": "ok" if healthy else "degraded", **checks, "sweep": sweep},
-        status=200 if healthy else 503,
-    )
+    """Database, broker, deadline sweep, mail and failing deadlines as JSON (casetransfer.health);
+    503 when any is down."""
+    body, status = health.report()
+    return JsonResponse(body, status=status)

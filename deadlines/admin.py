@@ -77,12 +77,37 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
         policy_update(policy=current, by=request.user, **fields)
 
 
+class SweepFailingFilter(admin.SimpleListFilter):
+    title = "sweep"
+    parameter_name = "sweep"
+
+    def lookups(self, request, model_admin):
+        return [("failing", "Failing in the sweep")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failing":
+            return queryset.filter(sweep_failures__gt=0)
+        return queryset
+
+
 @admin.register(Deadline)
 class DeadlineAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "case", "due_at", "status", "owner", "owner_team"]
-    list_filter = ["status", "kind"]
+    list_display = [
+        "kind",
+        "case",
+        "due_at",
+        "status",
+        "owner",
+        "owner_team",
+        "sweep_failures",
+        "sweep_error",
+    ]
+    # One query for the page's rows, not one per case, owner and team (no date_hierarchy: it
+    # aggregates the whole table on every page).
+    list_select_related = ["case", "owner", "owner_team"]
+    list_filter = ["status", SweepFailingFilter, "kind"]
     search_fields = ["case__reference"]
-    date_hierarchy = "due_at"
+    show_full_result_count = False
 
 
 @admin.register(OutboxEmail)
@@ -98,6 +123,7 @@ class OutboxEmailAdmin(ReadOnlyAdmin):
         "last_error",
     ]
     list_filter = ["status", "kind"]
+    show_full_result_count = False
     actions = ["send_again"]
 
     def has_change_permission(self, request, obj=None):

@@ -55,10 +55,10 @@ def watcher_recipients(deadline: Deadline, already: list[User]) -> list[User]:
     skip = {person.pk for person in already}
     if deadline.owner_id:
         skip.add(deadline.owner_id)
+    # .all(): the sweep prefetches the watchers of a whole batch; filtered here, not in SQL.
+    watchers = sorted(deadline.watchers.all(), key=lambda person: person.pk)
     return [
-        person
-        for person in deadline.watchers.filter(is_active=True).exclude(email="").order_by("pk")
-        if person.pk not in skip
+        person for person in watchers if person.is_active and person.email and person.pk not in skip
     ]
 
 
@@ -249,7 +249,7 @@ def outbox_enqueue(email: OutboxEmail) -> tuple[OutboxEmail, bool]:
 
         # robust: a broker that is down must not turn a saved change into an error page; the
         # row is in the database and the next sweep queues it again.
-        transaction.on_commit(lambda: send_outbox_email.delay(saved.pk), robust=True)
+        transaction.on_commit(lambda: send_outbox_email.delay(saved.pk, 0), robust=True)
     return saved, created
 
 

@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .rules import DEFAULT_RULES, Kind, Unit
@@ -33,16 +36,28 @@ class LeadUnit(models.TextChoices):
     WORKING_DAYS = Unit.WORKING_DAYS.value, "working days"
 
 
+# The sane ranges of a policy's numbers. Beyond them a date overflows the calendar (an amount
+# of 2147483647 made a send a 500) or a breach can never escalate; the database refuses them too.
+MAX_AMOUNT = {Unit.HOURS: 720, Unit.WORKING_DAYS: 260, Unit.DAYS: 730}  # 30 days, 1 year, 2 years
+MAX_ESCALATE_AFTER_HOURS = 720  # 30 days
+MAX_REMINDER_LEAD = {"hours": 720, "working_days": 60}
+
+
 class DeadlinePolicy(models.Model):
     """The authority's numbers for one kind of deadline. The formula is the protocol's (code);
     the amounts, reminders and who hears about them are data, changed in the admin, audited."""
 
     kind = models.CharField(max_length=40, choices=Kind.choices, unique=True)
     amount = models.PositiveIntegerField(
-        help_text="The rule's amount, in the unit its formula uses (hours, working days or days)."
+        validators=[MaxValueValidator(max(MAX_AMOUNT.values()))],
+        help_text="The rule's amount, in the unit its formula uses (hours, working days or days): "
+        "at most 720 hours, 260 working days or 730 days.",
     )
     reminder_lead = models.PositiveIntegerField(
-        default=1, help_text="How long before the due time the reminder goes. 0: no reminder."
+        default=1,
+        validators=[MaxValueValidator(max(MAX_REMINDER_LEAD.values()))],
+        help_text="How long before the due time the reminder goes (at most 720 hours or 60 "
+        "working days). 0: no reminder.",
     )
     reminder_lead_unit = models.CharField(
         max_length=20, choices=LeadUnit.choices, default=LeadUnit.WORKING_DAYS
@@ -53,15 +68,46 @@ class DeadlinePolicy(models.Model):
     )
     escalate_after_hours = models.PositiveIntegerField(
         default=24,
-        help_text="Still open this long after breach: alert one level up (the service manager).",
+        validators=[MaxValueValidator(MAX_ESCALATE_AFTER_HOURS)],
+        help_text="Still open this long after the due time: alert one level up (the service "
+        "manager). At most 720 hours (30 days).",
     )
 
     class Meta:
         verbose_name_plural = "deadline policies"
         ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__lte=max(MAX_AMOUNT.values())),
+                name="deadlinepolicy_amount_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_lead__lte=max(MAX_REMINDER_LEAD.values())),
+                name="deadlinepolicy_reminder_lead_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalate_after_hours__lte=MAX_ESCALATE_AFTER_HOURS),
+                name="deadlinepolicy_escalate_after_hours_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    def clean(self) -> None:
+        """The ranges that depend on the unit (an amount in hours is not one in days)."""
+        errors = {}
+        unit = DEFAULT_RULES[self.kind].unit if self.kind in DEFAULT_RULES else None
+        limit = MAX_AMOUNT.get(unit)
+        if limit is not None and self.amount is not None and self.amount > limit:
+            errors["amount"] = f"Enter an amount of {limit} {Unit(unit).label.lower()} or fewer"
+        lead_limit = MAX_REMINDER_LEAD.get(self.reminder_lead_unit)
+        lead = self.reminder_lead
+        if lead_limit is not None and lead is not None and lead > lead_limit:
+            unit_label = LeadUnit(self.reminder_lead_unit).label
+            errors["reminder_lead"] = f"Enter a reminder time of {lead_limit} {unit_label} or fewer"
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def unit(self) -> str:
@@ -108,19 +154,47 @@ class Deadline(ConcurrentTransitionMixin, models.Model):
     # Bumped on every reschedule so the outbox keys of the new reminders differ from the old.
     revision = models.PositiveIntegerField(default=1)
     remind_at = models.DateTimeField(null=True, blank=True)
+    # Set only when a reminder was queued; a reminder the sweep did not send (past due already,
+    # nobody it could reach) says why here instead.
     reminded_at = models.DateTimeField(null=True, blank=True)
+    reminder_skipped = models.CharField(max_length=100, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     escalate_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     met_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Consecutive sweeps that failed on this row, and the last error's type (never its text,
+    # which may quote the data). Shown on /healthz and the administrators' home page.
+    sweep_failures = models.PositiveIntegerField(default=0)
+    sweep_error = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["due_at"]
         indexes = [
+            # The breach phase: open rows by due time.
             models.Index(fields=["status", "due_at"]),
-            models.Index(fields=["status", "remind_at"]),
+            # A person's and a team's deadlines by state and due time (home page, lists).
+            models.Index(fields=["owner", "status", "due_at"], name="deadline_owner_status_due"),
+            models.Index(
+                fields=["owner_team", "status", "due_at"], name="deadline_team_status_due"
+            ),
+            # The reminder and escalation phases: only the rows still waiting are in the index.
+            models.Index(
+                fields=["remind_at"],
+                condition=Q(status="open", reminded_at__isnull=True, reminder_skipped=""),
+                name="deadline_reminder_waiting",
+            ),
+            models.Index(
+                fields=["escalate_at"],
+                condition=Q(status="breached", escalated_at__isnull=True),
+                name="deadline_escalation_waiting",
+            ),
+            models.Index(
+                fields=["sweep_failures"],
+                condition=Q(sweep_failures__gt=0),
+                name="deadline_sweep_failing",
+            ),
             models.Index(fields=["subject_type", "subject_id"]),
         ]
 
@@ -163,6 +237,7 @@ class Deadline(ConcurrentTransitionMixin, models.Model):
         self.remind_at = remind_at
         self.revision += 1
         self.reminded_at = self.breached_at = self.escalate_at = self.escalated_at = None
+        self.reminder_skipped = ""
 
 
 class EmailKind(models.TextChoices):
@@ -204,6 +279,9 @@ class OutboxEmail(ConcurrentTransitionMixin, models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Recorded, under a live lease, just before the message is committed to the mail server
+    # (before the end of its SMTP DATA). A row found "sending" with this set is never sent again.
+    handed_off_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -230,21 +308,31 @@ class OutboxEmail(ConcurrentTransitionMixin, models.Model):
     def retry_later(self, *, at, error: str) -> None:
         self.next_attempt_at = at
         self.lease_until = None
+        self.handed_off_at = None
         self.last_error = error[:300]
 
     @transition(field=status, source=EmailStatus.SENDING, target=EmailStatus.FAILED)
     def give_up(self, *, error: str) -> None:
         self.lease_until = None
+        self.handed_off_at = None
         self.last_error = error[:300]
 
     @transition(field=status, source=EmailStatus.SENDING, target=EmailStatus.PENDING)
     def reclaim(self) -> None:
-        """The worker that claimed it died: its lease ran out. Try again."""
+        """The worker that claimed it died before handing it to the mail server: try again."""
         self.lease_until = None
+
+    @transition(field=status, source=EmailStatus.SENDING, target=EmailStatus.SENT)
+    def presume_sent(self) -> None:
+        """The worker died after handing it to the mail server: never sent a second time."""
+        self.sent_at = self.handed_off_at
+        self.lease_until = None
+        self.last_error = "The worker stopped after handing it to the mail server"
 
     @transition(field=status, source=EmailStatus.FAILED, target=EmailStatus.PENDING)
     def requeue(self, *, at) -> None:
         self.next_attempt_at = at
+        self.handed_off_at = None
         self.attempts = 0
 
     @transition(field=status, source=EmailStatus.PENDING, target=EmailStatus.CANCELLED)

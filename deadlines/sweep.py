@@ -3,15 +3,25 @@
 Every phase claims its rows with `select_for_update(skip_locked=True)` inside a transaction, so two
 sweeps at once (two beats, a slow run overlapping the next) never act on the same row; the
 outbox's unique keys and the rows' state checks (ConcurrentTransitionMixin) are a second guard.
-The database is the only schedule: a flushed broker loses nothing the next sweep will not find."""
+The database is the only schedule: a flushed broker loses nothing the next sweep will not find.
+
+Each phase works in batches of BATCH rows, each batch its own short transaction, until nothing is
+left or the run's time budget is spent (a backlog after an outage clears in one run, without one
+transaction holding thousands of locks). Inside a batch each row has its own savepoint: a row that
+fails is logged by id, counted on the row (`sweep_failures`, shown on /healthz) and left for the
+next run. What a batch needs is fetched for the whole batch: the policies once per run, the case,
+owner, team and manager joined, the watchers and subjects prefetched, existing outbox keys in one
+query, and the emails written with one insert per row."""
 
 import logging
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -23,14 +33,16 @@ from .calendar import LONDON
 from .emails import (
     deadline_email,
     deadline_recipients,
-    escalation_recipients,
     london,
     notice_email,
     outbox_enqueue,
+    service_managers_over,
     watcher_recipients,
 )
+from .mail import HandoffUnconfirmed, LeaseLost, send_with_handoff
 from .models import (
     Deadline,
+    DeadlinePolicy,
     DeadlineStatus,
     DigestWeek,
     EmailKind,
@@ -43,97 +55,213 @@ from .services import policy_for
 logger = logging.getLogger(__name__)
 
 SWEEP_NAME = "deadlines"
-BATCH = 200
+BATCH = 500
+LIVE = [DeadlineStatus.OPEN, DeadlineStatus.BREACHED]
 
 
-def _locked(queryset):
-    """Rows no other sweep holds, locked until this transaction ends. (SQLite has no row locks;
-    there writes are serialised and the state checks stop a second action.)"""
-    return queryset.select_for_update(skip_locked=True)
+def _locked(queryset: QuerySet) -> QuerySet:
+    """Rows no other sweep holds, locked until this transaction ends; only the rows themselves,
+    not the rows joined to them. (SQLite has no row locks; there writes are serialised and the
+    state checks stop a second action.)"""
+    return queryset.select_for_update(skip_locked=True, of=("self",))
 
 
-def _each(rows, handle, what: str) -> int:
-    """Handle each claimed row in its own savepoint. A row that fails is logged (by id) and left
-    for the next sweep; it does not stop the rows after it."""
+class Run:
+    """What one sweep run reads once: the policies, who is over each service, the time budget."""
+
+    def __init__(self, now: datetime, budget_seconds: float | None = None):
+        self.now = now
+        budget = settings.SWEEP_TIME_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+        self.stop_at = time.monotonic() + budget
+        self._policies = {p.kind: p for p in DeadlinePolicy.objects.all()}
+        self._over_service: dict = {}
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() >= self.stop_at
+
+    def policy(self, kind: str) -> DeadlinePolicy:
+        if kind not in self._policies:
+            self._policies[kind] = policy_for(kind)
+        return self._policies[kind]
+
+    def service_managers_over(self, team: Team | None) -> list[User]:
+        key = team.service if team is not None else None
+        if key not in self._over_service:
+            self._over_service[key] = service_managers_over(team)
+        return self._over_service[key]
+
+
+def _for_emails(queryset: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    """Everything an email about a deadline reads, fetched with the batch."""
+    return queryset.select_related("case", "owner", "owner_team__manager").prefetch_related(
+        "watchers", "subject"
+    )
+
+
+def _in_batches(
+    run: Run,
+    rows: Callable[[], QuerySet],
+    handle: Callable,
+    what: str,
+    *,
+    prepare: Callable | None = None,
+    counts_failures: bool = True,
+) -> int:
+    """Claim up to BATCH rows at a time, each batch in its own transaction, until none are left
+    or the run is out of time; handle each row in its own savepoint. A row that fails is logged
+    (by id), counted on the row and not tried again in this run; it does not stop the others."""
     done = 0
-    for row in rows:
-        try:
-            with transaction.atomic():
-                done += handle(row)
-        except Exception:
-            logger.exception("deadline sweep: %s failed for row %s", what, row.pk)
-    return done
+    failed: set[int] = set()
+    while True:
+        with transaction.atomic():
+            queryset = rows().exclude(pk__in=failed) if failed else rows()
+            batch = list(_locked(queryset)[:BATCH])
+            context = prepare(batch) if prepare and batch else None
+            for row in batch:
+                try:
+                    with transaction.atomic():
+                        done += handle(row, context) if prepare else handle(row)
+                except Exception as error:
+                    logger.exception("deadline sweep: %s failed for row %s", what, row.pk)
+                    failed.add(row.pk)
+                    if counts_failures:
+                        type(row).objects.filter(pk=row.pk).update(
+                            sweep_failures=F("sweep_failures") + 1,
+                            sweep_error=f"{what}: {type(error).__name__}"[:100],
+                        )
+                else:
+                    if counts_failures and row.sweep_failures:
+                        type(row).objects.filter(pk=row.pk).update(sweep_failures=0, sweep_error="")
+        if len(batch) < BATCH or run.out_of_time():
+            return done
 
 
-def _queue_deadline_emails(deadline: Deadline, kind: str, which: str) -> int:
-    """Queue a reminder or breach alert: to the owner and/or manager the policy names, then to
-    the watchers not already told. Returns how many were queued for the first time."""
+class Emails:
+    """The outbox keys already taken for a batch of deadlines (one query), and the insert of
+    each row's new emails (one statement per row)."""
+
+    def __init__(self, deadlines: Iterable[Deadline], now: datetime):
+        self.now = now
+        self.taken = set(
+            OutboxEmail.objects.filter(deadline__in=[d.pk for d in deadlines]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+
+    def queue(self, emails: list[OutboxEmail]) -> int:
+        """Save the emails whose key is new; the sweep's dispatch phase sends them. Returns how
+        many were new."""
+        new = [email for email in emails if email.dedupe_key not in self.taken]
+        for email in new:
+            email.next_attempt_at = self.now
+        # ignore_conflicts: a key another process wrote since the batch was read stays theirs.
+        OutboxEmail.objects.bulk_create(new, ignore_conflicts=True)
+        self.taken.update(email.dedupe_key for email in new)
+        return len(new)
+
+
+def _deadline_emails(deadline: Deadline, kind: str, which: str) -> list[OutboxEmail]:
+    """A reminder or breach alert for the owner and/or manager the policy names, then for the
+    watchers not already told."""
     answerable = deadline_recipients(deadline, which)
-    queued = 0
-    for person in answerable:
-        queued += outbox_enqueue(deadline_email(deadline, kind, person))[1]
-    for person in watcher_recipients(deadline, answerable):
-        queued += outbox_enqueue(deadline_email(deadline, kind, person, as_watcher=True))[1]
-    return queued
+    emails = [deadline_email(deadline, kind, person) for person in answerable]
+    emails += [
+        deadline_email(deadline, kind, person, as_watcher=True)
+        for person in watcher_recipients(deadline, answerable)
+    ]
+    return emails
 
 
-def send_reminders(now: datetime) -> int:
-    def remind(deadline: Deadline) -> int:
-        sent = 0
+def _skip_reminder(deadline: Deadline, reason: str) -> None:
+    Deadline.objects.filter(pk=deadline.pk).update(reminder_skipped=reason)
+    deadline.reminder_skipped = reason
+
+
+def send_reminders(now: datetime, run: Run | None = None) -> int:
+    """Reminders whose time has come. `reminded_at` is set only when one was queued; a reminder
+    not sent says why in `reminder_skipped`."""
+    run = run or Run(now)
+
+    def remind(deadline: Deadline, emails: Emails) -> int:
         # Past due already (the engine was down): the breach alert says it; no reminder.
-        if deadline.due_at > now:
-            which = policy_for(deadline.kind).remind
-            sent += _queue_deadline_emails(deadline, EmailKind.REMINDER, which)
+        if deadline.due_at <= now:
+            _skip_reminder(deadline, "The due time had passed before the reminder went")
+            return 0
+        which = run.policy(deadline.kind).remind
+        messages = _deadline_emails(deadline, EmailKind.REMINDER, which)
+        if not messages:
+            _skip_reminder(deadline, "Nobody with an email address to remind")
+            return 0
+        queued = emails.queue(messages)
         Deadline.objects.filter(pk=deadline.pk).update(reminded_at=now)
-        return sent
+        return queued
 
-    with transaction.atomic():
-        due = _locked(
+    def waiting() -> QuerySet[Deadline]:
+        # Served by the partial index deadline_reminder_waiting (only rows still to remind).
+        return _for_emails(
             Deadline.objects.filter(
-                status=DeadlineStatus.OPEN, remind_at__lte=now, reminded_at__isnull=True
+                status=DeadlineStatus.OPEN,
+                remind_at__lte=now,
+                reminded_at__isnull=True,
+                reminder_skipped="",
             ).order_by("remind_at")
-        )[:BATCH]
-        return _each(due, remind, "reminder")
+        )
+
+    return _in_batches(run, waiting, remind, "reminder", prepare=lambda b: Emails(b, now))
 
 
-def record_breaches(now: datetime) -> int:
-    def breach(deadline: Deadline) -> int:
-        policy = policy_for(deadline.kind)
+def record_breaches(now: datetime, run: Run | None = None) -> int:
+    """Open deadlines past their due time: breached, with the escalation time counted from the
+    due time (a deadline found 25 hours late escalates at once, not a day later)."""
+    run = run or Run(now)
+
+    def breach(deadline: Deadline, emails: Emails) -> int:
+        policy = run.policy(deadline.kind)
         apply_transition(
             deadline,
             "breach",
             case=deadline.case,
             note="Due time passed",
             at=now,
-            escalate_at=now + timedelta(hours=policy.escalate_after_hours),
+            escalate_at=deadline.due_at + timedelta(hours=policy.escalate_after_hours),
         )
-        _queue_deadline_emails(deadline, EmailKind.BREACH, policy.alert_on_breach)
+        emails.queue(_deadline_emails(deadline, EmailKind.BREACH, policy.alert_on_breach))
         return 1
 
-    with transaction.atomic():
-        overdue = _locked(
+    def overdue() -> QuerySet[Deadline]:
+        return _for_emails(
             Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=now).order_by("due_at")
-        )[:BATCH]
-        return _each(overdue, breach, "breach")
+        )
+
+    return _in_batches(run, overdue, breach, "breach", prepare=lambda b: Emails(b, now))
 
 
-def escalate_breaches(now: datetime) -> int:
-    def escalate(deadline: Deadline) -> int:
-        for person in escalation_recipients(deadline):
-            outbox_enqueue(deadline_email(deadline, EmailKind.ESCALATION, person))
+def escalate_breaches(now: datetime, run: Run | None = None) -> int:
+    run = run or Run(now)
+
+    def escalate(deadline: Deadline, emails: Emails) -> int:
+        emails.queue(
+            [
+                deadline_email(deadline, EmailKind.ESCALATION, person)
+                for person in run.service_managers_over(deadline.owner_team)
+            ]
+        )
         Deadline.objects.filter(pk=deadline.pk).update(escalated_at=now)
         return 1
 
-    with transaction.atomic():
-        waiting = _locked(
+    def waiting() -> QuerySet[Deadline]:
+        # Served by the partial index deadline_escalation_waiting.
+        return _for_emails(
             Deadline.objects.filter(
                 status=DeadlineStatus.BREACHED, escalate_at__lte=now, escalated_at__isnull=True
-            )
-        )[:BATCH]
-        return _each(waiting, escalate, "escalation")
+            ).order_by("escalate_at")
+        )
+
+    return _in_batches(run, waiting, escalate, "escalation", prepare=lambda b: Emails(b, now))
 
 
 DIGEST_GRACE = timedelta(hours=24)
+DIGEST_LINES = 20
 
 
 def digest_week(now: datetime) -> str | None:
@@ -158,8 +286,25 @@ def open_transfers(teams) -> int:
     ).count()
 
 
-def send_weekly_digests(now: datetime) -> int:
-    """Monday 08:00 London: each team manager hears what is open, due this week and breached."""
+def digest_counts(team_ids: list[int], week_end: datetime) -> dict[int, dict[str, int]]:
+    """Per team: live deadlines, those due before `week_end`, and those breached; one grouped
+    query (served by deadline_team_status_due), never the rows themselves."""
+    rows = (
+        Deadline.objects.filter(owner_team__in=team_ids, status__in=LIVE)
+        .order_by()
+        .values("owner_team")
+        .annotate(
+            live=Count("pk"),
+            due=Count("pk", filter=Q(status=DeadlineStatus.OPEN, due_at__lt=week_end)),
+            breached=Count("pk", filter=Q(status=DeadlineStatus.BREACHED)),
+        )
+    )
+    return {row["owner_team"]: row for row in rows}
+
+
+def send_weekly_digests(now: datetime, run: Run | None = None) -> int:
+    """Monday 08:00 London: each team manager hears what is open, due this week and breached.
+    Counted in SQL per team; only the first DIGEST_LINES rows of each list are read."""
     week = digest_week(now)
     if week is None or DigestWeek.objects.filter(week=week).exists():
         return 0
@@ -171,38 +316,44 @@ def send_weekly_digests(now: datetime) -> int:
     try:
         with transaction.atomic():
             DigestWeek.objects.create(week=week, sent_at=now)
-            managers = (
-                User.objects.filter(managed_teams__is_active=True, is_active=True)
-                .exclude(email="")
-                .distinct()
-            )
-            for manager in managers:
-                teams = Team.objects.filter(manager=manager, is_active=True)
-                live = Deadline.objects.filter(
-                    owner_team__in=teams,
-                    status__in=[DeadlineStatus.OPEN, DeadlineStatus.BREACHED],
-                ).select_related("case")
-                due_this_week = [d for d in live if d.status == "open" and d.due_at < week_end]
-                breached = [d for d in live if d.status == DeadlineStatus.BREACHED]
+            teams_by_manager: dict[int, list[Team]] = {}
+            for team in Team.objects.filter(
+                is_active=True, manager__is_active=True, manager__isnull=False
+            ).exclude(manager__email=""):
+                teams_by_manager.setdefault(team.manager_id, []).append(team)
+            counts = digest_counts([t.pk for ts in teams_by_manager.values() for t in ts], week_end)
+            managers = User.objects.in_bulk(list(teams_by_manager))
+            for manager_id, teams in teams_by_manager.items():
+                manager = managers[manager_id]
+                team_ids = [t.pk for t in teams]
+                live = sum(counts.get(t, {}).get("live", 0) for t in team_ids)
+                due = sum(counts.get(t, {}).get("due", 0) for t in team_ids)
+                breached = sum(counts.get(t, {}).get("breached", 0) for t in team_ids)
+                mine = Deadline.objects.filter(owner_team__in=team_ids).select_related("case")
                 lines = [
                     f"Teams: {', '.join(t.name for t in teams)}.",
-                    f"Open transfers into or out of your teams: {open_transfers(teams)}.",
-                    f"Open deadlines: {len(live)}. Due this week: {len(due_this_week)}. "
-                    f"Breached: {len(breached)}.",
+                    f"Open transfers into or out of your teams: {open_transfers(team_ids)}.",
+                    f"Open deadlines: {live}. Due this week: {due}. Breached: {breached}.",
                 ]
-                for d in breached[:20]:
-                    lines.append(
-                        f"BREACHED: {d.case or '-'} {d.get_kind_display()}, due {london(d.due_at)}."
-                    )
-                for d in due_this_week[:20]:
-                    lines.append(
-                        f"Due: {d.case or '-'} {d.get_kind_display()}, {london(d.due_at)}."
-                    )
+                if breached:
+                    for d in mine.filter(status=DeadlineStatus.BREACHED).order_by("due_at")[
+                        :DIGEST_LINES
+                    ]:
+                        lines.append(
+                            f"BREACHED: {d.case or '-'} {d.get_kind_display()}, "
+                            f"due {london(d.due_at)}."
+                        )
+                if due:
+                    for d in mine.filter(status=DeadlineStatus.OPEN, due_at__lt=week_end).order_by(
+                        "due_at"
+                    )[:DIGEST_LINES]:
+                        lines.append(
+                            f"Due: {d.case or '-'} {d.get_kind_display()}, {london(d.due_at)}."
+                        )
                 email = notice_email(
                     key=f"digest:{week}:{manager.pk}",
                     recipient=manager,
-                    subject=f"Weekly digest {week}: {len(due_this_week)} due, "
-                    f"{len(breached)} breached",
+                    subject=f"Weekly digest {week}: {due} due, {breached} breached",
                     heading=f"Your teams' deadlines, week {week}",
                     lines=lines,
                     link="/deadlines/",
@@ -214,39 +365,61 @@ def send_weekly_digests(now: datetime) -> int:
     return sent
 
 
-def reclaim_expired_leases(now: datetime) -> int:
-    """A row left 'sending' by a worker that died: once its lease is over, send it again."""
+def reclaim_expired_leases(now: datetime, run: Run | None = None) -> int:
+    """A row left 'sending' by a worker that died. Once its lease is over: sent again if the
+    worker had not yet handed it to the mail server; recorded as sent if it had (it is never
+    sent twice)."""
+    run = run or Run(now)
 
     def reclaim(email: OutboxEmail) -> int:
-        apply_transition(email, "reclaim", note="Lease expired: worker presumed dead")
+        if email.handed_off_at is not None:
+            apply_transition(
+                email, "presume_sent", note="Worker stopped after handing it to the mail server"
+            )
+        else:
+            apply_transition(email, "reclaim", note="Lease expired: worker presumed dead")
         return 1
 
-    with transaction.atomic():
-        stuck = _locked(
-            OutboxEmail.objects.filter(status=EmailStatus.SENDING, lease_until__lt=now)
-        )[:BATCH]
-        return _each(stuck, reclaim, "lease reclaim")
+    def stuck() -> QuerySet[OutboxEmail]:
+        return OutboxEmail.objects.filter(status=EmailStatus.SENDING, lease_until__lt=now)
+
+    return _in_batches(run, stuck, reclaim, "lease reclaim", counts_failures=False)
 
 
-def dispatch_due_emails(now: datetime) -> int:
-    """Queue a send for every pending row whose time has come. Queuing twice is harmless: only
-    one worker can claim a row."""
+def dispatch_due_emails(now: datetime, run: Run | None = None) -> int:
+    """Queue a send for every pending row whose time has come. A queued row is not queued again
+    for OUTBOX_REDISPATCH_SECONDS (unless a worker takes it, it is then queued again: a lost
+    broker message loses nothing). Queuing twice is harmless: only one worker can claim a row."""
     from .tasks import send_outbox_email
 
-    ids = list(
-        OutboxEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:BATCH]
-    )
+    run = run or Run(now)
+    again_at = now + timedelta(seconds=settings.OUTBOX_REDISPATCH_SECONDS)
     queued = 0
-    for email_id in ids:
-        try:
-            send_outbox_email.delay(email_id)
-            queued += 1
-        except Exception:  # the broker is down: the rows wait in the database for next time
-            logger.exception("deadline sweep: could not queue outbox email %s", email_id)
-            break
-    return queued
+    while True:
+        due = list(
+            OutboxEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", "attempts")[:BATCH]
+        )
+        if not due:
+            return queued
+        OutboxEmail.objects.filter(
+            pk__in=[pk for pk, _ in due], status=EmailStatus.PENDING, next_attempt_at__lte=now
+        ).update(next_attempt_at=again_at)
+        for index, (email_id, attempts) in enumerate(due):
+            try:
+                send_outbox_email.delay(email_id, attempts)
+                queued += 1
+            except Exception:  # the broker is down: the rows wait in the database for next time
+                logger.exception("deadline sweep: could not queue outbox email %s", email_id)
+                OutboxEmail.objects.filter(
+                    pk__in=[pk for pk, _ in due[index:]],
+                    status=EmailStatus.PENDING,
+                    next_attempt_at=again_at,
+                ).update(next_attempt_at=now)
+                return queued
+        if len(due) < BATCH or run.out_of_time():
+            return queued
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
@@ -254,6 +427,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     # In UTC: adding hours to a London time would add wall-clock hours across a clock change.
     now = (now or timezone.now()).astimezone(UTC)
     SweepRun.objects.update_or_create(name=SWEEP_NAME, defaults={"last_started_at": now})
+    run = Run(now)
     phases = {
         "reminders": send_reminders,
         "breaches": record_breaches,
@@ -266,7 +440,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     for name, phase in phases.items():
         # Each phase stands alone: one that fails is logged and the others still run.
         try:
-            counts[name] = phase(now)
+            counts[name] = phase(now, run)
         except Exception:
             logger.exception("deadline sweep: the %s phase failed", name)
             counts[name] = -1
@@ -290,19 +464,39 @@ def sweep_is_stale(now: datetime | None = None) -> tuple[bool, datetime | None]:
 
 
 def backoff(attempts: int) -> timedelta:
-    """1, 2, 4, 8... minutes after each failed attempt, at most an hour."""
+    """1, 2, 4, 8... minutes after each failed attempt, at most OUTBOX_BACKOFF_MAX_SECONDS."""
     base = settings.OUTBOX_BACKOFF_SECONDS
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+    cap = settings.OUTBOX_BACKOFF_MAX_SECONDS
+    return timedelta(seconds=min(base * 2 ** min(max(attempts - 1, 0), 30), cap))
 
 
-def outbox_send(*, email_id: int, now: datetime | None = None) -> str:
+def still_matters(email: OutboxEmail, now: datetime) -> bool:
+    """Whether a failing email is still worth sending: a reminder until its deadline is due, an
+    alert about a deadline while the deadline is open or breached, anything else for
+    OUTBOX_RETRY_HOURS after it was written."""
+    deadline = email.deadline
+    if deadline is not None:
+        if email.kind == EmailKind.REMINDER:
+            return deadline.status == DeadlineStatus.OPEN and now < deadline.due_at
+        return deadline.status in LIVE
+    return now < email.created_at + timedelta(hours=settings.OUTBOX_RETRY_HOURS)
+
+
+def outbox_send(*, email_id: int, attempts: int | None = None, now: datetime | None = None) -> str:
     """Claim one row, send it, and record the outcome. Returns the row's status afterwards
-    ('skipped' when another worker holds it or it was already done)."""
+    ('skipped' when another worker holds it or it was already done).
+
+    `attempts`: the row's attempts when the send was queued; a stale message (the row has been
+    tried since) is skipped. Without it, a row is sent only once its next attempt is due."""
     now = (now or timezone.now()).astimezone(UTC)
     try:
         with transaction.atomic():
             email = _locked(OutboxEmail.objects.filter(pk=email_id)).first()
-            if email is None or email.status != EmailStatus.PENDING or email.next_attempt_at > now:
+            if email is None or email.status != EmailStatus.PENDING:
+                return "skipped"
+            if attempts is None and email.next_attempt_at > now:
+                return "skipped"
+            if attempts is not None and email.attempts != attempts:
                 return "skipped"
             apply_transition(
                 email,
@@ -320,8 +514,33 @@ def outbox_send(*, email_id: int, now: datetime | None = None) -> str:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+
+    def hand_off() -> bool:
+        """Record the hand-off under a live lease, in its own transaction, before the mail
+        server is committed to the message. False: the lease was lost; do not send."""
+        at = timezone.now()
+        with transaction.atomic():
+            held = OutboxEmail.objects.filter(
+                pk=email.pk,
+                status=EmailStatus.SENDING,
+                attempts=email.attempts,
+                lease_until__gt=at,
+                handed_off_at__isnull=True,
+            ).update(handed_off_at=at)
+        if held:
+            email.handed_off_at = at
+        return bool(held)
+
     try:
-        message.send(fail_silently=False)
+        send_with_handoff(message, hand_off)
+    except LeaseLost:
+        logger.warning("outbox email %s: lease lost before sending; left to the sweep", email.pk)
+        return "skipped"
+    except HandoffUnconfirmed as error:
+        # Handed over, but the server's answer never came: never sent again; the note says so.
+        with transaction.atomic():
+            apply_transition(email, "presume_sent", note=f"Not confirmed: {error}"[:300])
+        return EmailStatus.SENT
     except Exception as error:  # SMTP refused, timed out, rejected...
         return _record_failure(email, error, now)
     with transaction.atomic():
@@ -332,20 +551,28 @@ def outbox_send(*, email_id: int, now: datetime | None = None) -> str:
 def _record_failure(email: OutboxEmail, error: Exception, now: datetime) -> str:
     reason = f"{type(error).__name__}: {error}"[:300]
     with transaction.atomic():
-        if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        email = OutboxEmail.objects.select_related("deadline").get(pk=email.pk)
+        if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS and not still_matters(email, now):
             apply_transition(email, "give_up", note=reason, error=reason)
             # Logged without the address: the id is enough to find it.
             logger.error("outbox email %s failed after %s attempts", email.pk, email.attempts)
             if email.kind != EmailKind.FAILURE_ALERT:
-                _alert_administrators(email)
+                _alert_administrators(email, final=True)
             return EmailStatus.FAILED
         apply_transition(
             email, "retry_later", note=reason, at=now + backoff(email.attempts), error=reason
         )
+        if email.attempts == settings.OUTBOX_ALERT_AFTER_ATTEMPTS:
+            # Still retrying, but someone should know now (an urgent notice cannot wait for
+            # the retries to run out). /healthz and the administrators' page say so too, for
+            # when this alert cannot be sent either.
+            logger.error("outbox email %s failing: %s attempts so far", email.pk, email.attempts)
+            if email.kind != EmailKind.FAILURE_ALERT:
+                _alert_administrators(email, final=False)
     return EmailStatus.PENDING
 
 
-def _alert_administrators(failed: OutboxEmail) -> None:
+def _alert_administrators(failed: OutboxEmail, *, final: bool) -> None:
     admins = (
         User.objects.filter(
             Q(groups__name=Role.SYSTEM_ADMINISTRATOR) | Q(is_superuser=True), is_active=True
@@ -356,17 +583,28 @@ def _alert_administrators(failed: OutboxEmail) -> None:
     # Keyed by the failure too: an email sent again by an administrator that fails again
     # alerts them again (requeue moves next_attempt_at on), while a re-run of this alerts once.
     episode = f"{failed.next_attempt_at.astimezone(UTC):%Y%m%dT%H%M%S%f}"
+    stage = "failed" if final else "failing"
+    if final:
+        lines = [
+            f"Outbox email {failed.pk} ({failed.get_kind_display()}) failed after "
+            f"{failed.attempts} attempts: {failed.last_error}",
+            "Check the mail server, then send it again from the admin (Outbox emails).",
+        ]
+        subject = f"An email could not be sent (outbox {failed.pk})"
+    else:
+        lines = [
+            f"Outbox email {failed.pk} ({failed.get_kind_display()}) has failed "
+            f"{failed.attempts} times: {failed.last_error}",
+            "It is being tried again, for as long as it matters. Check the mail server.",
+        ]
+        subject = f"An email is failing to send (outbox {failed.pk})"
     for admin in admins:
         alert = notice_email(
-            key=f"failure:{failed.pk}:{episode}:{admin.pk}",
+            key=f"failure:{failed.pk}:{stage}:{episode}:{admin.pk}",
             recipient=admin,
-            subject=f"An email could not be sent (outbox {failed.pk})",
+            subject=subject,
             heading="An email could not be sent",
-            lines=[
-                f"Outbox email {failed.pk} ({failed.get_kind_display()}) failed after "
-                f"{failed.attempts} attempts: {failed.last_error}",
-                "Check the mail server, then send it again from the admin (Outbox emails).",
-            ],
+            lines=lines,
             link=f"/admin/deadlines/outboxemail/{failed.pk}/change/",
         )
         alert.kind = EmailKind.FAILURE_ALERT
@@ -381,4 +619,4 @@ def outbox_requeue(*, email: OutboxEmail, by) -> None:
         )
     from .tasks import send_outbox_email
 
-    transaction.on_commit(lambda: send_outbox_email.delay(email.pk), robust=True)
+    transaction.on_commit(lambda: send_outbox_email.delay(email.pk, 0), robust=True)

@@ -11,7 +11,8 @@ def sweep_deadlines() -> dict:
 
 
 @shared_task(name="deadlines.tasks.send_outbox_email", ignore_result=True)
-def send_outbox_email(email_id: int) -> str:
+def send_outbox_email(email_id: int, attempts: int | None = None) -> str:
     # Retries are rows, not Celery countdowns: a failure sets next_attempt_at and the sweep
     # queues the row again when that time comes, so a lost broker message loses nothing.
-    return outbox_send(email_id=email_id)
+    # `attempts` (the row's, when queued) lets a stale message be told apart and skipped.
+    return outbox_send(email_id=email_id, attempts=attempts)

@@ -193,6 +193,18 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=60)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# Retries go on past OUTBOX_MAX_ATTEMPTS for as long as the email matters (a reminder until its
+# deadline, an alert while its deadline is open, anything else OUTBOX_RETRY_HOURS), at most
+# OUTBOX_BACKOFF_MAX_SECONDS apart; administrators hear after OUTBOX_ALERT_AFTER_ATTEMPTS.
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=900)
+OUTBOX_RETRY_HOURS = env.int("OUTBOX_RETRY_HOURS", default=72)
+OUTBOX_ALERT_AFTER_ATTEMPTS = env.int("OUTBOX_ALERT_AFTER_ATTEMPTS", default=3)
+# A pending email queued to the workers is queued again after this if no worker took it.
+OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=60)
+# One sweep run works through its backlog in batches for at most this long.
+SWEEP_TIME_BUDGET_SECONDS = env.int("SWEEP_TIME_BUDGET_SECONDS", default=40)
+# A deadline that failed this many sweeps in a row shows on /healthz and the admin home page.
+SWEEP_FAILURES_ALERT = env.int("SWEEP_FAILURES_ALERT", default=3)
 
 # The deadline sweep is stale (and /healthz says so) when it has not run for this long.
 SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=300)

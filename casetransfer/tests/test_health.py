@@ -19,8 +19,22 @@ def test_healthz_reports_database_broker_and_sweep(client):
     assert response.status_code == 200
 
 
-def test_healthz_reports_a_sweep_that_never_ran_as_stale(client):
-    response = client.get("/healthz")
+def test_healthz_says_starting_until_the_first_sweep_then_stale(client, caplog):
+    from datetime import timedelta
+
+    from casetransfer import health
+
+    with time_machine.travel(health.STARTED_AT + timedelta(seconds=10), tick=False):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    assert body["status"] == "starting"
+    assert body["sweep"] == {"status": "starting", "last_run": None}
+    # A healthy start logs nothing above INFO (a 503 would log an ERROR).
+    assert not [r for r in caplog.records if r.levelname in {"WARNING", "ERROR"}]
+
+    with time_machine.travel(health.STARTED_AT + timedelta(seconds=301), tick=False):
+        response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content)["sweep"] == {"status": "stale", "last_run": None}
 

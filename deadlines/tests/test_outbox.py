@@ -66,13 +66,15 @@ def audited(email, action):
 
 def test_failed_sends_retry_with_backoff_then_fail_and_alert_the_administrators(org, settings):
     settings.EMAIL_BACKEND = REFUSING
+    settings.OUTBOX_RETRY_HOURS = 0  # a notice that no longer matters once written
     assert settings.OUTBOX_MAX_ATTEMPTS == 6
+    assert settings.OUTBOX_ALERT_AFTER_ATTEMPTS == 3
     root = UserFactory(username="root", is_superuser=True)
     UserFactory(username="gone", roles=[Role.SYSTEM_ADMINISTRATOR], is_active=False)
     email = enqueue(org.owner)
 
     at = T0
-    for attempt, minutes in enumerate([1, 2, 4, 8, 16], start=1):
+    for attempt, minutes in enumerate([1, 2, 4, 8, 15], start=1):
         run_sweep(at)
         row = fresh(email)
         assert row.status == EmailStatus.PENDING
@@ -81,8 +83,11 @@ def test_failed_sends_retry_with_backoff_then_fail_and_alert_the_administrators(
         assert "ConnectionRefusedError" in row.last_error
         run_sweep(row.next_attempt_at - SECOND)  # not yet: no attempt
         assert fresh(email).attempts == attempt
+        # Administrators hear while it is still being retried, from the third failure.
+        assert failure_alerts().exists() == (attempt >= 3)
         at = row.next_attempt_at
-    assert not failure_alerts().exists()
+    failing = failure_alerts().filter(subject__startswith="An email is failing")
+    assert sorted(a.recipient.username for a in failing) == ["root", "sysadmin"]
 
     run_sweep(at)
 
@@ -93,22 +98,25 @@ def test_failed_sends_retry_with_backoff_then_fail_and_alert_the_administrators(
     assert audited(row, "outboxemail.give_up").count() == 1
     assert audited(row, "outboxemail.retry_later").count() == 5
     # System administrators and superusers hear of it; nobody else, nobody inactive.
-    assert sorted(a.recipient.username for a in failure_alerts()) == ["root", "sysadmin"]
-    alert = failure_alerts().get(recipient=org.admin)
+    final = failure_alerts().filter(subject__startswith="An email could not be sent")
+    assert sorted(a.recipient.username for a in final) == ["root", "sysadmin"]
+    alert = final.get(recipient=org.admin)
     assert f"outbox {email.pk}" in alert.subject
     assert f"/admin/deadlines/outboxemail/{email.pk}/change/" in alert.body_text
-    assert root.email in failure_alerts().values_list("to_email", flat=True)
+    assert root.email in final.values_list("to_email", flat=True)
 
 
-def test_the_backoff_doubles_from_one_minute_up_to_an_hour(settings):
+def test_the_backoff_doubles_from_one_minute_up_to_fifteen(settings):
     settings.OUTBOX_BACKOFF_SECONDS = 60
-    assert [backoff(n).total_seconds() / 60 for n in range(1, 8)] == [1, 2, 4, 8, 16, 32, 60]
-    assert backoff(30) == timedelta(hours=1)
+    assert settings.OUTBOX_BACKOFF_MAX_SECONDS == 900
+    assert [backoff(n).total_seconds() / 60 for n in range(1, 8)] == [1, 2, 4, 8, 15, 15, 15]
+    assert backoff(3000) == timedelta(minutes=15)
 
 
 def test_a_failure_alert_that_fails_raises_no_further_alert(org, settings):
     settings.EMAIL_BACKEND = REFUSING
     settings.OUTBOX_MAX_ATTEMPTS = 2
+    settings.OUTBOX_RETRY_HOURS = 0
     email = enqueue(org.owner)
     at = T0
     for _ in range(8):
@@ -120,9 +128,27 @@ def test_a_failure_alert_that_fails_raises_no_further_alert(org, settings):
     assert failure_alerts().count() == 1
 
 
+def test_a_notice_keeps_retrying_for_as_long_as_it_matters(org, settings):
+    settings.EMAIL_BACKEND = REFUSING
+    settings.OUTBOX_RETRY_HOURS = 24
+    email = enqueue(org.owner)
+    at = T0
+    while at < T0 + timedelta(hours=23):
+        run_sweep(at)
+        at += timedelta(minutes=15)
+    row = fresh(email)
+    assert row.status == EmailStatus.PENDING  # past OUTBOX_MAX_ATTEMPTS, still tried
+    assert row.attempts > 60
+    settings.EMAIL_BACKEND = LOCMEM
+    run_sweep(row.next_attempt_at)
+    assert fresh(email).status == EmailStatus.SENT
+    assert [m.to for m in mail.outbox if m.to == [org.owner.email]] == [[org.owner.email]]
+
+
 def fail_outright(org, settings) -> OutboxEmail:
     settings.EMAIL_BACKEND = REFUSING
     settings.OUTBOX_MAX_ATTEMPTS = 1
+    settings.OUTBOX_RETRY_HOURS = 0
     email = enqueue(org.owner)
     with time_machine.travel(T0, tick=False):
         assert outbox_send(email_id=email.pk) == EmailStatus.FAILED

@@ -346,6 +346,8 @@ def test_default_rules_cover_every_kind_with_the_documented_amounts() -> None:
         "safeguarding_concern": (4, "hours", "within", RULE_SOURCES["safeguarding_concern"]),
         "transfer_allocation": (5, "working_days", "within", "local default (this project)"),
         "transfer_completion": (10, "working_days", "within", "local default (this project)"),
+        "escalation_response": (2, "working_days", "within", "local default"),
+        "protocol_suspension_end": (0, "days", "before", "local default"),
     }
     assert set(DEFAULT_RULES) == set(Kind.values) == set(expected)
     for kind, (amount, unit, direction, source) in expected.items():

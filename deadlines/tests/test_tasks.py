@@ -55,7 +55,7 @@ def test_the_send_task_sends_the_row_it_is_given(org):
 def test_the_send_task_is_the_outbox_service():
     with mock.patch.object(tasks, "outbox_send", return_value="skipped") as service:
         assert tasks.send_outbox_email.apply(args=[42]).result == "skipped"
-    service.assert_called_once_with(email_id=42)
+    service.assert_called_once_with(email_id=42, attempts=None)
 
 
 def test_the_tasks_are_registered_under_their_names():

@@ -1,0 +1,90 @@
+"""Sending one outbox email so that a crash never sends it twice.
+
+Over SMTP the mail server takes responsibility for a message when it answers the end of the
+DATA command (the lone "." line). Everything before that is harmless to repeat: a connection
+dropped mid-DATA makes the server throw the message away. So the message is sent up to, but not
+including, that last line; then `on_handoff()` records the hand-off in the database (only while
+the worker's lease still holds); then the last line goes. A worker killed before the record is
+sent again by the sweep; one killed after it is never sent again.
+
+Backends other than Django's SMTP one (the console, files, memory in tests) have no such point:
+the hand-off is recorded just before they are called."""
+
+import contextlib
+import re
+import smtplib
+from collections.abc import Callable
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
+
+CRLF = b"\r\n"
+
+
+class LeaseLost(Exception):
+    """The lease ran out before the hand-off: nothing was sent; another worker may send it."""
+
+
+class HandoffUnconfirmed(Exception):
+    """The message was handed over, but the server's answer never came."""
+
+
+def send_with_handoff(message: EmailMessage, on_handoff: Callable[[], bool]) -> None:
+    connection = message.get_connection()
+    if not isinstance(connection, SMTPBackend):
+        if not on_handoff():
+            raise LeaseLost
+        message.send(fail_silently=False)
+        return
+    _send_smtp(connection, message, on_handoff)
+
+
+def _send_smtp(backend: SMTPBackend, message: EmailMessage, on_handoff: Callable[[], bool]):
+    backend.open()
+    smtp: smtplib.SMTP = backend.connection
+    try:
+        encoding = message.encoding or "utf-8"
+        sender = sanitize_address(message.from_email, encoding)
+        recipients = [sanitize_address(address, encoding) for address in message.recipients()]
+        data = message.message().as_bytes(linesep="\r\n")
+        smtp.ehlo_or_helo_if_needed()
+        options = []
+        if smtp.does_esmtp and smtp.has_extn("size"):
+            options.append(f"size={len(data)}")
+        code, reply = smtp.mail(sender, options)
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        refused = {}
+        for recipient in recipients:
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                refused[recipient] = (code, reply)
+        if len(refused) == len(recipients):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, reply = smtp.docmd("data")
+        if code != 354:
+            smtp.rset()
+            raise smtplib.SMTPDataError(code, reply)
+        body = re.sub(rb"(?m)^\.", b"..", data)
+        if not body.endswith(CRLF):
+            body += CRLF
+        smtp.send(body)
+        if not on_handoff():
+            # Close without the final line: the server discards the message.
+            smtp.close()
+            raise LeaseLost
+        try:
+            smtp.send(b"." + CRLF)
+            code, reply = smtp.getreply()
+        except (OSError, smtplib.SMTPServerDisconnected) as error:  # timeouts are OSErrors
+            raise HandoffUnconfirmed(type(error).__name__) from error
+        if code != 250:
+            # The server said no: it does not have the message; trying again is safe.
+            raise smtplib.SMTPDataError(code, reply)
+    finally:
+        # Closing a broken connection must not hide the result.
+        with contextlib.suppress(Exception):
+            backend.close()
