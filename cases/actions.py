@@ -57,6 +57,16 @@ def case_page_actions(case: Case, user: User) -> list:
         actions.append(
             Action("Hold by team leader", reverse("cases:hold", args=ref), secondary=True)
         )
+    from escalations.permissions import escalate_case
+
+    if escalate_case(case, user):
+        actions.append(
+            Action(
+                "Escalate to the service manager",
+                reverse("escalations:raise_for_case", args=ref),
+                secondary=True,
+            )
+        )
     if not live and can.close_to_social_care(case, user):
         actions.append(
             Action("Step down to Early Help", reverse("cases:step_down", args=ref), True)

@@ -17,6 +17,8 @@ def navigation(request):
     ]
     if user.is_manager or user.is_administrator:
         items.append(("Weekly transfer list", reverse("registers:weekly")))
+    if user.is_manager:
+        items.append(("Escalations", reverse("escalations:list")))
     # One query for the teams' services, and only for those whose menu depends on them.
     may_see_duty = user.has_perm("transfers.view_duty_queue")
     services = (

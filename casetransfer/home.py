@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from cases.selectors import cases_visible_to, unallocated_cases_for_manager
 from conferences.selectors import conference_work
 from deadlines.selectors import due_soon, overdue
+from escalations.selectors import answers_escalations, escalations_to_answer
 from people.models import User
 from transfers.selectors import requests_raised_by, transfers_needing_action
 
@@ -80,6 +81,18 @@ def home_panels(user: User) -> list[Panel]:
                 "Cases waiting for allocation in your teams",
                 unallocated_cases_for_manager(user),
                 empty_text="Every case in your teams has an allocated worker.",
+            )
+        )
+    if user.is_manager and answers_escalations(user):
+        panels.append(
+            _panel(
+                "escalations",
+                "Escalations for you to decide",
+                escalations_to_answer(user),
+                template="escalations/_escalation_table.html",
+                empty_text="Nothing is escalated to you. Escalations arrive here and by email.",
+                link="/escalations/",
+                link_text="See all escalations",
             )
         )
     work = conference_work(user)  # the CCA's, QA Service Manager's and Independent Chair's

@@ -134,10 +134,11 @@ def raise_for_case(case, user) -> bool:
 
     if not _manager_of(user, case.current_team):
         return False
-    return (
-        case.plan_type in NEVER_UNALLOCATED
-        or case.allocation == AllocationState.HELD_BY_TEAM_LEADER
-    )
+    if case.allocation == AllocationState.HELD_BY_TEAM_LEADER:
+        return True
+    # A child on a CP plan or in care left without a worker; a transfer out blocked for
+    # capacity is escalated from the transfer.
+    return case.plan_type in NEVER_UNALLOCATED and case.allocation != AllocationState.ALLOCATED
 
 
 def raise_for_transfer(transfer, user) -> bool:
@@ -161,3 +162,14 @@ def request_suspension(team, user) -> bool:
         and user.has_role(Role.SERVICE_MANAGER, Role.OPERATIONAL_MANAGER)
         and teams_visible_to(user).filter(pk=team.pk).exists()
     )
+
+
+def escalate_case(case, user) -> bool:
+    """The case page's button: `raise_for_case`, and not already escalated."""
+    from .models import LIVE_ESCALATION, EscalationKind
+
+    if not raise_for_case(case, user):
+        return False
+    return not case.escalations.filter(
+        kind__in=[EscalationKind.CAPACITY, EscalationKind.HELD_CIN], status__in=LIVE_ESCALATION
+    ).exists()

@@ -468,6 +468,12 @@ class RaiseFromCaseView(CaseMixin, FormView):
     def has_case_permission(self) -> bool:
         return can.raise_for_case(self.case, self.request.user)
 
+    def get(self, request, *args, **kwargs):
+        if not can.escalate_case(self.case, request.user):
+            messages.info(request, "This child is already escalated to the service manager.")
+            return redirect(self.case.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
     @property
     def kind(self) -> str:
         from cases.choices import AllocationState
@@ -514,8 +520,14 @@ class RaiseFromTransferView(FormView):
         self.transfer = transfer_get_for_user(user=request.user, pk=kwargs["pk"])
         if self.transfer is None:
             raise Http404("No transfer found")
-        if not can.raise_for_transfer(self.transfer, request.user):
+        from transfers.actions import STEPS
+
+        step = STEPS["escalations:raise_for_transfer"]
+        if not step.permission(self.transfer, request.user):
             raise PermissionDenied
+        if not step.open_for(self.transfer):
+            messages.info(request, "This transfer is already escalated, or can no longer be.")
+            return redirect(self.transfer.get_absolute_url())
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):

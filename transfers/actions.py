@@ -63,6 +63,22 @@ def _refusal_open(transfer: Transfer) -> bool:
     return not (step_up.refusal_accepted_at or step_up.escalation_requested_at)
 
 
+def _may_escalate_transfer(transfer: Transfer, user: User) -> bool:
+    from escalations.permissions import raise_for_transfer
+
+    return raise_for_transfer(transfer, user)
+
+
+def _no_live_escalation(transfer: Transfer) -> bool:
+    """A declined or stuck transfer not already escalated (a declined one only once)."""
+    from escalations.models import LIVE_ESCALATION, EscalationKind, EscalationStatus
+
+    raised = transfer.escalations.filter(kind=EscalationKind.BLOCKED_TRANSFER)
+    if transfer.status == S.DECLINED:
+        return not raised.exclude(status=EscalationStatus.WITHDRAWN).exists()
+    return not raised.filter(status__in=LIVE_ESCALATION).exists()
+
+
 AFTER_ALLOCATION = (S.ALLOCATED, S.COMPLETED)
 PREPARING = (S.PROPOSED, S.ACCEPTED, S.ALLOCATED)
 CIC = (TransferKind.CIN_TO_CIC,)
@@ -320,6 +336,15 @@ STEPS: dict[str, Step] = {
         (S.ALLOCATED,),
         _cic_ready,
         kinds=CIC,
+    ),
+    # --- Escalations (issue 11) ------------------------------------------------------------
+    "escalations:raise_for_transfer": Step(
+        "Escalate to the service manager",
+        _may_escalate_transfer,
+        (S.DECLINED, S.PROPOSED, S.ACCEPTED, S.ALLOCATED, S.CARE_CONFIRMED, S.TEAM_ALLOCATED),
+        _no_live_escalation,
+        secondary=True,
+        kinds=(*TEAM_MOVE_KINDS, TransferKind.CIN_TO_CIC),
     ),
     "transfers:withdraw": Step(
         "Withdraw this request",

@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from audit.models import AuditEvent
 from cases.views import CaseMixin
 from casework.selectors import meetings_for, notifications_for
+from escalations.selectors import escalations_for_transfer, suspensions_in_force
 from people.models import Team
 from people.roles import Role
 from people.selectors import users_in_team
@@ -119,6 +120,10 @@ class TransferDetailView(TransferMixin, TemplateView):
         context["deadlines"] = deadlines
         context["next_step"] = next_step(self.transfer, deadlines)
         context["meetings"] = meetings_for(transfer=self.transfer)
+        context["escalations"] = escalations_for_transfer(self.transfer)
+        context["suspensions"] = suspensions_in_force(
+            [self.transfer.from_team_id, self.transfer.to_team_id]
+        )
         if self.transfer.kind == TransferKind.CIN_TO_CIC:
             context["standards"] = cin_to_cic_standards(self.transfer)
         if self.transfer.is_team_move:

@@ -169,7 +169,7 @@ def _start_level(escalation: Escalation, *, by: User | None, at: datetime) -> li
         anchor_at=at,
         case=escalation.case,
         owner=holders[0] if holders else None,
-        owner_team=None if holders else escalation.team,
+        owner_team=escalation.team,
         by=by,
         watchers=[escalation.raised_by],
     )
@@ -569,6 +569,7 @@ def _suspend(escalation: Escalation, by: User, now: datetime) -> None:
         subject=escalation,
         anchor_at=datetime.combine(escalation.ends_on, time(12, 0), tzinfo=LONDON),
         owner=by,
+        owner_team=escalation.team,
         by=by,
         watchers=[escalation.raised_by],
     )
@@ -758,11 +759,18 @@ def escalate_overdue(now: datetime | None = None) -> dict[str, int]:
     def allocated(escalation: Escalation) -> int:
         return len(resolve_for_allocated_case(case=escalation.case))
 
-    waiting = Escalation.objects.filter(
-        status__in=LIVE_ESCALATION,
-        kind__in=UNTIL_ALLOCATED,
-        case__allocation=AllocationState.ALLOCATED,
-    ).select_related("case")
+    from django.db.models import Q
+
+    from transfers.models import TransferStatus
+
+    waiting = (
+        Escalation.objects.filter(status__in=LIVE_ESCALATION, kind__in=UNTIL_ALLOCATED)
+        .filter(
+            Q(transfer__isnull=True, case__allocation=AllocationState.ALLOCATED)
+            | Q(transfer__status__in=[TransferStatus.ALLOCATED, TransferStatus.COMPLETED])
+        )
+        .select_related("case")
+    )
 
     def ended(escalation: Escalation) -> int:
         suspension_end(escalation=escalation, by=None)

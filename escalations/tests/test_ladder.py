@@ -432,3 +432,31 @@ def test_the_ifsm_may_refuse_a_suspension(world, ifsm):
     assert world.cin.capacity == Capacity.OPEN
     with pytest.raises(ValidationError):
         escalation_resolve(escalation=escalation, by=ifsm, outcome=Outcome.APPROVED, note="x")
+
+
+def test_capacity_from_a_transfer_stays_until_the_receiving_team_allocates(world, director):
+    south_tm = UserFactory(username="cic2tm", roles=[Role.TEAM_MANAGER])
+    south = TeamFactory(
+        name="CIN South", service=Service.CHILDREN_IN_NEED, locality="South", manager=south_tm
+    )
+    south_tm.memberships.create(team=south)
+    south_sw = UserFactory(username="southsw", roles=[Role.SOCIAL_WORKER], teams=[south])
+    world.service_manager.memberships.create(team=south)
+    case = CaseFactory(current_team=world.cin, plan_type=PlanType.CP, allocated_worker=world.cin_sw)
+    transfer = transfer_services.transfer_propose(
+        case=case, by=world.cin_tm, to_team=south, reason="Moved"
+    )
+    transfer = transfer_services.transfer_decide(
+        transfer=transfer, by=south_tm, accepted=True, reasons="Ours"
+    )
+    transfer_services.transfer_escalate_capacity(transfer=transfer, by=south_tm, note="No one")
+    escalation = Escalation.objects.get(transfer=transfer, kind=K.CAPACITY)
+    south.refresh_from_db()
+    assert south.capacity == Capacity.CAPACITY_ESCALATED
+    # The child still has the sending team's worker: that is not the answer.
+    assert escalate_overdue()["resolved"] == 0
+    transfer_services.transfer_allocate(transfer=transfer, by=south_tm, worker=south_sw)
+    escalation.refresh_from_db()
+    south.refresh_from_db()
+    assert escalation.status == EscalationStatus.RESOLVED
+    assert south.capacity == Capacity.OPEN

@@ -452,6 +452,11 @@ def transfer_allocate(
             f"worker's and team's details, and completes the transfer by {when(deadline.due_at)}.",
         ],
     )
+    if worker is not None:
+        # A capacity escalation about this child ends: they have a worker.
+        from escalations.services import resolve_for_allocated_case
+
+        resolve_for_allocated_case(case=transfer.case, by=by)
     return transfer
 
 
