@@ -116,6 +116,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["current_team", "plan_type"]),
             models.Index(fields=["current_team", "allocation"]),
+            # The case list's order, for everyone and within a team (issue 14). PostgreSQL
+            # also has trigram and case-number indexes: see migration 0005.
+            models.Index(fields=["last_name", "first_name", "id"], name="case_name_order"),
+            models.Index(
+                fields=["current_team", "last_name", "first_name", "id"],
+                name="case_team_name_order",
+            ),
         ]
 
     def __str__(self) -> str:

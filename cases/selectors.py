@@ -1,11 +1,17 @@
 """Reading cases for pages and lists, always scoped to what the user may see."""
 
+import re
+
+from django.db import connection
 from django.db.models import Case as Case_
-from django.db.models import IntegerField, Q, QuerySet, When
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest, Upper
+from django.db.models.lookups import Contains, StartsWith
 
 from audit.models import AuditEvent
 from people.models import Team, User
-from people.selectors import teams_of, teams_visible_to
+from people.roles import Scope
+from people.selectors import teams_of, teams_visible_to, user_scope
 
 from .choices import Involvement, PlanType
 from .models import Allocation, Case
@@ -13,34 +19,68 @@ from .models import Allocation, Case
 NUMBER_FIELDS = ("reference", "ics_number", "lcs_number", "ehm_number", "liberi_number")
 
 
-def cases_visible_to(user: User) -> QuerySet[Case]:
-    """Cases in the user's visible teams, any case allocated to the user, and any case a transfer
-    involves them in (a step-up sent to duty is the duty team's to see; see involved_case_ids)."""
-    from transfers.selectors import involved_case_ids
-
-    if not user.is_authenticated or not user.is_active:
-        return Case.objects.none()
+def _visible_ids(user: User) -> tuple[list[int], list[int]]:
+    """The ids of the teams the user sees, and of the cases outside them a transfer, a concern
+    or an invitation involves them in: one round trip, each branch served by an index."""
     from casework.models import Meeting, MeetingKind
     from escalations.models import SafeguardingConcern
+    from transfers.selectors import involved_case_branches
 
-    teams = teams_visible_to(user)
+    own = teams_of(user).values("pk")
+    team_ids = teams_visible_to(user).annotate(tag=Value(0)).values_list("tag", "pk").order_by()
     # Seed 000: the duty team sees a YFS or Children's Centre case while a concern about it
     # waits for them; a YFS or Children's Centre worker invited to a CIN meeting sees that case.
-    concerns = SafeguardingConcern.objects.filter(
-        duty_team__in=teams_of(user).values("pk")
-    ).exclude(status="closed")
+    concerns = SafeguardingConcern.objects.filter(duty_team__in=own).exclude(status="closed")
     invited = Meeting.objects.filter(kind=MeetingKind.CIN, invited=user)
-    return Case.objects.filter(
-        Q(current_team__in=teams.values("pk"))
-        | Q(allocated_worker=user)
-        | Q(pk__in=involved_case_ids(user, teams))
-        | Q(pk__in=concerns.values("case_id"))
-        | Q(pk__in=invited.values("case_id"))
+    branches = [
+        *involved_case_branches(user, teams_visible_to(user).values("pk")),
+        concerns.values_list("case_id"),
+        invited.values_list("case_id"),
+    ]
+    rows = team_ids.union(
+        *(b.annotate(tag=Value(1)).values_list("tag", "case_id").order_by() for b in branches)
     )
+    teams, cases = [], []
+    for tag, pk in rows:
+        if pk is not None:
+            (teams if tag == 0 else cases).append(pk)
+    return teams, cases
+
+
+def case_visibility(user: User, prefix: str = "") -> Q | None:
+    """Which cases the user sees, as a filter on literal ids (so the database uses the team,
+    worker and primary key indexes, never an OR over subqueries), or None for a user who sees
+    every case. `prefix` filters a related model, e.g. "case__" on transfers.
+
+    The cases in the user's visible teams, any case allocated to the user, and any case a
+    transfer, a concern or a CIN meeting involves them in."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(**{f"{prefix}id__in" if prefix else "pk__in": []})
+    if user_scope(user) == Scope.ALL:
+        return None
+    team_ids, case_ids = _visible_ids(user)
+    case_id = f"{prefix}id" if prefix else "pk"
+    return (
+        Q(**{f"{prefix}current_team_id__in": team_ids})
+        | Q(**{f"{prefix}allocated_worker_id": user.pk})
+        | Q(**{f"{case_id}__in": case_ids})
+    )
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Cases in the user's visible teams, any case allocated to the user, and any case a transfer
+    involves them in (a step-up sent to duty is the duty team's to see; see
+    transfers.selectors.involved_case_branches)."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    visibility = case_visibility(user)
+    return Case.objects.all() if visibility is None else Case.objects.filter(visibility)
 
 
 def case_get_for_user(*, user: User, reference: str) -> Case | None:
     """The case if the user may see it, else None (callers answer 404 either way)."""
+    if "\x00" in reference:  # from a URL such as /cases/%00/: PostgreSQL refuses NUL
+        return None
     return (
         cases_visible_to(user)
         .select_related(
@@ -54,25 +94,70 @@ def case_get_for_user(*, user: User, reference: str) -> Case | None:
     )
 
 
+# A query with a digit and no space is a case number: ICS, LCS, EHM, Liberi or our reference.
+NUMBER_QUERY = re.compile(r"^[A-Za-z]*\d[\w/-]*$")
+
+
+def _by_number(query: str) -> Q:
+    """Equal to, or starting with, any case number, compared upper-cased. On PostgreSQL each
+    UPPER(number) has a text_pattern_ops index (cases migration 0005), which serves both."""
+    wanted = query.upper()
+    by_number = Q()
+    for field in NUMBER_FIELDS:
+        by_number |= Q(StartsWith(Upper(field), wanted))
+    return by_number
+
+
+def _name_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """Every word must match the first or last name: "Amy Smith" finds Amy Smith only.
+
+    On PostgreSQL a word also matches a name it is close to (trigram similarity, so "Amra"
+    finds Amara), through the trigram GIN indexes on UPPER(first_name) and UPPER(last_name)
+    (cases migration 0005), and the closest names come first. SQLite, a fallback for a laptop,
+    matches parts of names only."""
+    words = query.upper().split()
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        from django.contrib.postgres.lookups import TrigramSimilar
+        from django.contrib.postgres.search import TrigramSimilarity
+    closeness = []
+    for word in words:
+        matches = Q()
+        for field in ("first_name", "last_name"):
+            matches |= Q(Contains(Upper(field), word))
+            if postgresql and len(word) >= 3:
+                matches |= Q(TrigramSimilar(Upper(field), word))
+        cases = cases.filter(matches)
+        if postgresql:
+            closeness.append(
+                Greatest(
+                    TrigramSimilarity(Upper("first_name"), Value(word)),
+                    TrigramSimilarity(Upper("last_name"), Value(word)),
+                )
+            )
+    if not closeness:
+        return cases.order_by("last_name", "first_name", "id")
+    # Ranking by closeness also keeps PostgreSQL from walking the whole name index for a
+    # common name: it reads the few matches from the trigram indexes and sorts them.
+    return cases.alias(closeness=sum(closeness[1:], closeness[0])).order_by(
+        F("closeness").desc(), "last_name", "first_name", "id"
+    )
+
+
 def case_search(
     *, user: User, query: str = "", team_id: int | None = None, plan_type: str = ""
 ) -> QuerySet[Case]:
     """Search by name or any case number; filter by team and plan type."""
     cases = cases_visible_to(user).select_related("current_team", "allocated_worker")
-    query = query.strip()
-    if query:
-        by_number = Q()
-        for field in NUMBER_FIELDS:
-            by_number |= Q(**{f"{field}__iexact": query})
-        # Every word must match the first or last name: "Amy Smith" finds Amy Smith only.
-        by_name = Q()
-        for word in query.split():
-            by_name &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        cases = cases.filter(by_number | by_name)
     if team_id:
         cases = cases.filter(current_team_id=team_id)
     if plan_type:
         cases = cases.filter(plan_type=plan_type)
+    query = query.strip()
+    if query and not NUMBER_QUERY.match(query):
+        return _name_search(cases, query)
+    if query:
+        cases = cases.filter(_by_number(query))
     return cases.order_by("last_name", "first_name", "id")
 
 

@@ -29,38 +29,39 @@ from .models import LIVE, LIVE_STAGES, TEAM_MOVE_KINDS, Transfer, TransferKind, 
 S = TransferStatus
 
 
-def involved_case_ids(user: User, teams: QuerySet[Team]) -> QuerySet:
-    """Cases a transfer involves the user in.
+def involved_case_branches(user: User, teams: QuerySet[Team]) -> list[QuerySet]:
+    """Cases a transfer involves the user in, as one query per way of being involved (each
+    served by its own index; cases.selectors unions them into one round trip).
 
     The receiving side (its team, the manager holding or deciding it, the allocated worker)
     sees the case while the transfer is live. The sending side (who asked, the supervisor, the
     sending team's manager) also keeps it once completed: the Early Help worker stays involved
     with the family after allocation (seed 002). Nobody keeps a withdrawn or refused one."""
-    receiving = (
-        Q(to_team__in=teams.values("pk"))
-        | Q(assigned_to=user)
-        | Q(picked_up_by=user)
-        | Q(decided_by=user)
-        | Q(allocated_worker=user)
-    )
-    sending = (
-        Q(requested_by=user)
-        | Q(step_up__supervisor=user)
-        | Q(step_up__eh_worker=user)
-        | Q(from_team__manager=user)
-    )
-    return Transfer.objects.filter(
-        (receiving & Q(status__in=LIVE))
-        | (sending & Q(status__in=[*LIVE, TransferStatus.COMPLETED]))
-    ).values("case_id")
+    live = Transfer.objects.filter(status__in=LIVE)
+    kept = Transfer.objects.filter(status__in=[*LIVE, TransferStatus.COMPLETED])
+    return [
+        live.filter(to_team__in=teams).values("case_id"),
+        *(
+            live.filter(**{field: user}).values("case_id")
+            for field in ("assigned_to", "picked_up_by", "decided_by", "allocated_worker")
+        ),
+        kept.filter(requested_by=user).values("case_id"),
+        kept.filter(step_up__supervisor=user).values("case_id"),
+        kept.filter(step_up__eh_worker=user).values("case_id"),
+        kept.filter(from_team__in=Team.objects.filter(manager=user).values("pk")).values(
+            "case_id"
+        ),
+    ]
 
 
 def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
     """The transfer if the user may see its case (else None: the views answer 404)."""
-    from cases.selectors import cases_visible_to
+    from cases.selectors import case_visibility
 
+    visibility = case_visibility(user, prefix="case__")
+    transfers = Transfer.objects.filter(pk=pk)
     return (
-        Transfer.objects.filter(pk=pk, case__in=cases_visible_to(user))
+        (transfers if visibility is None else transfers.filter(visibility))
         .select_related(
             "case",
             "from_team",

@@ -1,0 +1,32 @@
+"""A paginator that runs a search once: the page's rows carry the total (COUNT(*) OVER ()),
+instead of a COUNT query that repeats the search before the page query runs it again."""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Window
+
+
+class SinglePassPaginator(Paginator):
+    """For searches, whose matches are few: counting them alongside the page costs nothing
+    extra. Browsing every case keeps Django's Paginator (an index-only COUNT, then a LIMIT
+    that walks the name index), which is cheaper than counting a whole table in a window."""
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger("That page number is not an integer") from error
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        bottom = (number - 1) * self.per_page
+        rows = list(
+            self.object_list.annotate(search_total=Window(Count("*")))[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if rows:
+            self.__dict__["count"] = rows[0].search_total
+        elif number == 1 and self.allow_empty_first_page:
+            self.__dict__["count"] = 0
+        else:
+            raise EmptyPage("That page contains no results")
+        return self._get_page(rows, number, self)
