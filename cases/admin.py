@@ -27,6 +27,9 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ["involvement", "allocation", "plan_type", "current_team__service"]
     search_fields = ["reference", "ics_number", "lcs_number", "ehm_number", "liberi_number"]
     autocomplete_fields = ["current_team", "allocated_worker"]
+    # One query for the page, not two a row (issue 14); no date_hierarchy: it aggregates the
+    # whole table on every load.
+    list_select_related = ["current_team", "allocated_worker"]
     inlines = [AllocationInline]
 
     # The state machines and the closure they record move only through cases.services.
