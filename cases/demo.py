@@ -184,6 +184,7 @@ TEAMS = [
 # Managers above team level: (username, role, teams they belong to, for their scope).
 SENIOR_USERS = [
     ("locality.north", Role.LOCALITY_LEAD, ["Early Help North", "Graft"]),
+    ("locality.south", Role.LOCALITY_LEAD, ["Early Help South"]),
     (
         "sm.socialcare",
         Role.SERVICE_MANAGER,
