@@ -323,11 +323,12 @@ class OutboxEmail(ConcurrentTransitionMixin, models.Model):
         self.lease_until = None
 
     @transition(field=status, source=EmailStatus.SENDING, target=EmailStatus.SENT)
-    def presume_sent(self) -> None:
-        """The worker died after handing it to the mail server: never sent a second time."""
+    def presume_sent(self, *, reason: str) -> None:
+        """Handed to the mail server, but its answer was never recorded (the worker died, or the
+        answer never came): never sent a second time; `reason` says which."""
         self.sent_at = self.handed_off_at
         self.lease_until = None
-        self.last_error = "The worker stopped after handing it to the mail server"
+        self.last_error = reason[:300]
 
     @transition(field=status, source=EmailStatus.FAILED, target=EmailStatus.PENDING)
     def requeue(self, *, at) -> None:

@@ -373,9 +373,8 @@ def reclaim_expired_leases(now: datetime, run: Run | None = None) -> int:
 
     def reclaim(email: OutboxEmail) -> int:
         if email.handed_off_at is not None:
-            apply_transition(
-                email, "presume_sent", note="Worker stopped after handing it to the mail server"
-            )
+            reason = "The worker stopped after handing it to the mail server"
+            apply_transition(email, "presume_sent", note=reason, reason=reason)
         else:
             apply_transition(email, "reclaim", note="Lease expired: worker presumed dead")
         return 1
@@ -539,7 +538,8 @@ def outbox_send(*, email_id: int, attempts: int | None = None, now: datetime | N
     except HandoffUnconfirmed as error:
         # Handed over, but the server's answer never came: never sent again; the note says so.
         with transaction.atomic():
-            apply_transition(email, "presume_sent", note=f"Not confirmed: {error}"[:300])
+            reason = "Handed to the mail server; its answer never came"
+            apply_transition(email, "presume_sent", note=f"{reason} ({error})", reason=reason)
         return EmailStatus.SENT
     except Exception as error:  # SMTP refused, timed out, rejected...
         return _record_failure(email, error, now)

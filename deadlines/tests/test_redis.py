@@ -28,9 +28,11 @@ QUEUE = "celery"  # Celery's default queue: a Redis list
 
 @pytest.fixture
 def broker(settings):
-    """The Celery app publishing to the real Redis broker instead of running tasks eagerly."""
+    """The Celery app publishing to the real Redis broker instead of running tasks eagerly.
+
+    Only the database in REDIS_URL is emptied (FLUSHDB), never the server's other databases."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.flushall()
+    client.flushdb()
     settings.CELERY_BROKER_URL = settings.REDIS_URL
     saved = {
         "broker_url": app.conf.broker_url,
@@ -44,7 +46,7 @@ def broker(settings):
         yield client
     finally:
         app.conf.update(saved)
-        client.flushall()
+        client.flushdb()
         client.close()
 
 
@@ -74,7 +76,7 @@ def test_a_flushed_broker_loses_no_reminder_and_no_breach_alert(org, broker):
     assert broker.llen(QUEUE) >= 1  # the send is on the broker, not done
     assert mail.outbox == []
 
-    broker.flushall()
+    broker.flushdb()
     assert broker.llen(QUEUE) == 0
 
     eager_sweep_at(REMIND + timedelta(minutes=1))
@@ -87,7 +89,7 @@ def test_a_flushed_broker_loses_no_reminder_and_no_breach_alert(org, broker):
     counts = sweep_with_broker_at(DUE)
     assert counts["breaches"] == 1
     assert broker.llen(QUEUE) >= 2
-    broker.flushall()
+    broker.flushdb()
 
     eager_sweep_at(DUE + timedelta(minutes=1))
     eager_sweep_at(DUE + timedelta(minutes=2))
@@ -96,3 +98,19 @@ def test_a_flushed_broker_loses_no_reminder_and_no_breach_alert(org, broker):
     assert set(breach.values_list("status", flat=True)) == {EmailStatus.SENT}
     assert sent_to(mail.outbox[1:]) == sorted([org.owner.email, org.manager.email])
     assert len(mail.outbox) == 3
+
+
+def test_no_test_empties_the_whole_redis_server():
+    """FLUSHALL empties every database of the server, a developer's own included: tests empty
+    only the database in REDIS_URL (FLUSHDB)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    needle = "flush" + "all("  # split, so this file does not match itself
+    offenders = [
+        str(path.relative_to(settings.BASE_DIR))
+        for path in Path(settings.BASE_DIR).glob("*/tests/**/*.py")
+        if needle in path.read_text().lower()
+    ]
+    assert offenders == []
