@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import DEMO_PASSWORD, seed_demo
+from cases.scale import SCALE_FROM, add_historical_deadlines, scale_transfers
 from casework.demo import seed_casework
 from conferences.demo import seed_conferences
 from escalations.demo import seed_concerns
@@ -12,8 +13,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=200, help="How many demo cases in all.")
+        parser.add_argument(
+            "--historical-deadlines",
+            type=int,
+            default=0,
+            help="Add this many met or cancelled deadlines, as years of history would (issue 14).",
+        )
 
-    def handle(self, *args, cases: int, **options):
+    def handle(self, *args, cases: int, historical_deadlines: int = 0, **options):
         if not 0 <= cases <= 1_000_000:
             raise CommandError("--cases must be between 0 and 1,000,000")
         result = seed_demo(cases=cases)
@@ -24,6 +31,12 @@ class Command(BaseCommand):
             seed_casework()
             seed_concerns()
             seed_conferences()
+        # At scale, transfers of every kind in every state and their deadlines grow with the
+        # cases (about one live transfer for every five cases); small demos keep the hand-made set.
+        scaled = scale_transfers(cases=cases) if cases >= SCALE_FROM else 0
+        history = add_historical_deadlines(historical_deadlines)
+        if scaled or history:
+            self.stdout.write(f"At scale: {scaled} new transfers, {history} historical deadlines.")
         self.stdout.write(
             f"Demo data: {result['teams']} teams, {result['users']} users, "
             f"{result['cases']} cases ({result['cases_created']} new), "
