@@ -164,3 +164,16 @@ def escalation_get_for_user(*, user: User, pk: int):
     if escalation is None or not see_escalation(escalation, user):
         return None
     return escalation
+
+
+def concerns_overseen_by(user: User):
+    """Immediate safeguarding concerns not yet closed, for duty teams the user sees (a service
+    manager or director watching that duty answers straight away), oldest first."""
+    from people.selectors import teams_visible_to
+
+    return (
+        SafeguardingConcern.objects.exclude(status=ConcernStatus.CLOSED)
+        .filter(duty_team__in=teams_visible_to(user).values("pk"))
+        .select_related("case", "raised_by", "duty_team")
+        .order_by("raised_at", "id")
+    )

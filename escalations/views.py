@@ -33,6 +33,7 @@ from .models import ConcernStatus, EscalationKind, EscalationLevel
 from .selectors import (
     answers_escalations,
     concern_get_for_user,
+    concerns_overseen_by,
     escalation_get_for_user,
     escalations_raised_by,
     escalations_to_answer,
@@ -217,6 +218,7 @@ class EscalationListView(TemplateView):
             page=page,
             raised=list(escalations_raised_by(user)[:50]),
             answers=answers_escalations(user),
+            concerns=list(concerns_overseen_by(user)[:50]) if answers_escalations(user) else [],
             suspensions=list(suspensions_in_force()),
             may_request_suspension=bool(_suspension_teams(user)),
             **kwargs,

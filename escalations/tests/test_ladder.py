@@ -460,3 +460,41 @@ def test_capacity_from_a_transfer_stays_until_the_receiving_team_allocates(world
     south.refresh_from_db()
     assert escalation.status == EscalationStatus.RESOLVED
     assert south.capacity == Capacity.OPEN
+
+
+def test_a_held_child_in_need_goes_to_the_director_when_the_service_manager_is_silent(
+    world, director
+):
+    case = CaseFactory(current_team=world.cin, plan_type=PlanType.CIN, allocated_worker=None)
+    case_hold_by_team_leader(case=case, by=world.cin_tm, reason="No capacity")
+    escalation = Escalation.objects.get(case=case, kind=K.HELD_CIN)
+    later = escalation.response_deadline.due_at + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        sweep(later)
+        escalate_overdue(later)
+    escalation.refresh_from_db()
+    assert escalation.level == 2 and level_holders(escalation) == [director]
+    # The director answers by acknowledging, with what happens until a worker is free.
+    escalation_acknowledge(escalation=escalation, by=director, note="Agency worker agreed")
+    escalation.refresh_from_db()
+    assert escalation.response_deadline.status == DeadlineStatus.MET
+    assert escalate_overdue(later + timedelta(days=10))["escalated"] == 0
+
+
+def test_a_concern_duty_has_not_answered_reaches_the_service_manager(town):
+    from escalations.services import concern_raise
+
+    sm = UserFactory(username="t.sm", roles=[Role.SERVICE_MANAGER], teams=[town.duty])
+    concern = concern_raise(
+        case=town.yfs_case,
+        by=town.yfs_worker,
+        concern="Disclosed being hit",
+        no_safeguarding_tm_available=True,
+    )
+    deadline = open_deadlines(concern, Kind.SAFEGUARDING_CONCERN).get()
+    # Breached at the due time; escalated an hour later (the concern's policy), to the service
+    # manager over the duty team.
+    later = deadline.due_at + timedelta(hours=1, minutes=1)
+    with time_machine.travel(later, tick=False):
+        sweep(later)
+    assert emails_to(sm, "Escalation").exists()

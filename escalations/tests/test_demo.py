@@ -1,0 +1,29 @@
+"""The demo has escalations of each kind in each state, and someone who can escalate a refused
+step-up in every Early Help locality."""
+
+import pytest
+from django.core.management import call_command
+
+from escalations.models import Escalation, EscalationKind, EscalationStatus
+from people.models import Service, Team, User
+from people.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_escalations_and_a_locality_lead_everywhere():
+    call_command("seed_demo", cases=60)
+    kinds = {(e.kind, e.status) for e in Escalation.objects.all()}
+    assert (EscalationKind.REFUSED_STEP_UP, EscalationStatus.RAISED) in kinds
+    assert (EscalationKind.BLOCKED_TRANSFER, EscalationStatus.ESCALATED) in kinds
+    assert (EscalationKind.HELD_CIN, EscalationStatus.RAISED) in kinds
+    assert (EscalationKind.PROTOCOL_SUSPENSION, EscalationStatus.RESOLVED) in kinds
+    assert (EscalationKind.PROTOCOL_SUSPENSION, EscalationStatus.RAISED) in kinds
+    assert Team.objects.filter(capacity="protocol_suspended").exists()
+    leads = User.objects.filter(groups__name=Role.LOCALITY_LEAD)
+    for team in Team.objects.filter(service=Service.EARLY_HELP):
+        assert leads.filter(memberships__team__locality=team.locality).exists(), team
+    # Seeding again adds nothing.
+    count = Escalation.objects.count()
+    call_command("seed_demo", cases=60)
+    assert Escalation.objects.count() == count
