@@ -475,11 +475,9 @@ def test_the_locality_lead_escalates_a_refusal_to_the_service_manager(
         services.step_up_request_escalation(
             transfer=transfer, by=world.locality_lead, note="Risks are rising"
         )
-    escalations = [m.to for m in mail.outbox if "escalated to you" in m.subject]
+    escalations = [m.to for m in mail.outbox if "Escalated to you as" in m.subject]
     assert escalations == [[world.service_manager.email]]
-    assert AuditEvent.objects.filter(
-        action="transfer.escalation_requested", actor=world.locality_lead
-    ).exists()
+    assert AuditEvent.objects.filter(action="escalation.raise", actor=world.locality_lead).exists()
     with pytest.raises(ValidationError, match="already"):
         services.step_up_request_escalation(transfer=transfer, by=world.locality_lead, note="x")
 

@@ -239,7 +239,7 @@ def test_the_receiving_manager_accepts_and_the_allocation_clock_starts(teams):
         teams.cic_tm
     )
     event = AuditEvent.objects.get(action="transfer.accept_transfer")
-    assert event.changes == {"stage": ["requested", "agreed"]}
+    assert event.changes["stage"] == ["requested", "agreed"]
     with pytest.raises(TransitionNotAllowed):  # a second decision finds it moved on
         services.transfer_decide(transfer=transfer, by=teams.cic_tm, accepted=False, reasons="x")
 
@@ -389,7 +389,7 @@ def test_a_child_in_care_is_never_left_unallocated_capacity_is_escalated(teams):
     teams.cic.refresh_from_db()
     assert teams.cic.capacity == "capacity_escalated"
     assert OutboxEmail.objects.filter(
-        recipient=teams.service_manager, subject__contains="Capacity escalated"
+        recipient=teams.service_manager, subject__contains="URGENT"
     ).exists()
     with pytest.raises(ValidationError, match="already"):
         services.transfer_escalate_capacity(transfer=transfer, by=teams.cic_tm, note="again")
