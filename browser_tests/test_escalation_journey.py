@@ -51,9 +51,7 @@ def test_a_refused_step_up_escalated_and_overturned(page, live_server, world):
     page.screenshot(path=str(SHOTS / "escalation.png"), full_page=True)
     journey.click("Record the decision")
     journey.choose("Your decision", Outcome.OVERTURNED.label)
-    journey.choose(
-        "If overturned, what will Social Care do?", "Section 17 (Child in Need) assessment"
-    )
+    journey.choose("What will Social Care do?", "Section 17 (Child in Need) assessment")
     journey.fill("Reasons and actions", "The threshold for an assessment is met.")
     journey.submit("Record the decision")
     assert "Overturned" in page.content()

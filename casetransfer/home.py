@@ -89,7 +89,9 @@ def home_panels(user: User) -> list[Panel]:
             )
         )
     if user.is_manager and answers_escalations(user):
-        panels.append(
+        # What is theirs to decide comes straight after anything overdue.
+        panels.insert(
+            1,
             _panel(
                 "escalations",
                 "Escalations for you to decide",
@@ -98,7 +100,7 @@ def home_panels(user: User) -> list[Panel]:
                 empty_text="Nothing is escalated to you. Escalations arrive here and by email.",
                 link="/escalations/",
                 link_text="See all escalations",
-            )
+            ),
         )
     work = conference_work(user)  # the CCA's, QA Service Manager's and Independent Chair's
     if work is not None:

@@ -1,5 +1,5 @@
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout
+from crispy_forms_gds.layout import Button, ConditionalQuestion, ConditionalRadios, Field, Layout
 from django import forms
 
 from casetransfer.forms import date_field
@@ -188,11 +188,22 @@ class ResolveForm(forms.Form):
         from .models import Outcome
 
         self.fields["outcome"].choices = [(o, Outcome(o).label) for o in outcomes]
-        fields = [Field.radios("outcome")]
-        if step_up:
-            fields.append(Field.radios("sc_outcome"))
+        if step_up and Outcome.OVERTURNED in outcomes:
+            self.fields["sc_outcome"].label = "What will Social Care do?"
+            fields = [
+                ConditionalRadios(
+                    "outcome",
+                    *[
+                        ConditionalQuestion(Outcome(o).label, Field.radios("sc_outcome"))
+                        if o == Outcome.OVERTURNED
+                        else Outcome(o).label
+                        for o in outcomes
+                    ],
+                )
+            ]
         else:
             del self.fields["sc_outcome"]
+            fields = [Field.radios("outcome")]
         self.helper = _helper(*fields, Field.textarea("note"), button="Record the decision")
 
 

@@ -80,7 +80,12 @@ def answer(escalation, user) -> bool:
 
 
 def withdraw(escalation, user) -> bool:
-    """Whoever raised it."""
+    """Whoever raised it; not a child waiting for a worker, whose escalation stays open until
+    they are allocated."""
+    from .models import EscalationKind
+
+    if escalation.kind in (EscalationKind.CAPACITY, EscalationKind.HELD_CIN):
+        return False
     return user.is_active and user.pk == escalation.raised_by_id
 
 

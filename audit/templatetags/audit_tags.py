@@ -57,6 +57,19 @@ ACTION_LABELS = {
     "safeguardingconcern.raise": "Immediate safeguarding concern raised",
     "safeguardingconcern.respond": "Duty responded to the safeguarding concern",
     "safeguardingconcern.close": "Safeguarding concern closed",
+    "escalation.raise": "Escalated",
+    "escalation.acknowledge": "Acknowledged",
+    "escalation.escalate": "Passed to the next level",
+    "escalation.level_skipped": "Passed up: nobody answers at that level",
+    "escalation.resolve": "Decided",
+    "escalation.withdraw": "Withdrawn",
+    "escalation.visit_recorded": "Team leader's visit recorded",
+    "escalation.review_recorded": "Team leader's review recorded",
+    "escalation.suspension_ended": "Protocol suspension ended",
+    "escalationlevel.change": "Escalation level changed",
+    "escalationlevel.add": "Escalation level added",
+    "transfer.overturn_refusal": "Social Care's decision overturned on escalation",
+    "transfer.overturn_decline": "The receiving team's decline overturned on escalation",
 }
 
 
