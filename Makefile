@@ -4,10 +4,28 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup install migrate demo lint browser-deps bench clean
+.PHONY: run prod-local test setup install migrate demo lint browser-deps bench clean
 
-run: setup demo ## install, migrate, load demo data, serve with the worker and beat
-	bash scripts/run-dev.sh
+run: setup demo ## install, migrate, load demo data, serve with the worker and beat (Procfile)
+	mkdir -p var
+	$(VENV)/bin/honcho start -f Procfile
+
+# The production topology on this machine: gunicorn, a Celery worker and one beat (Procfile.prod)
+# under the production settings, against the local PostgreSQL and Redis. No demo data.
+PROD_LOCAL_ENV = DJANGO_SETTINGS_MODULE=casetransfer.settings.production \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/prod-local.secret)}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" \
+	EMAIL_BACKEND="$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}" \
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/casetransfer}" \
+	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}"
+
+prod-local: install ## gunicorn + Celery worker + one beat on local PostgreSQL and Redis
+	mkdir -p var/run var/mail
+	test -s var/prod-local.secret || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/prod-local.secret
+	$(PROD_LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(PROD_LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PROD_LOCAL_ENV) $(VENV)/bin/honcho start -f Procfile.prod
 
 test: install ## the whole test suite (browser tests need Debian's chromium: make browser-deps)
 	$(PY) -m pytest

@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casetransfer.settings.local")
 
 app = Celery("casetransfer")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# What tasks print (the console email backend, locally) is logged at INFO, not as WARNINGs.
+app.conf.worker_redirect_stdouts_level = "INFO"
 app.autodiscover_tasks()
 
 
