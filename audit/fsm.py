@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
-from .services import audit_record
+from .services import audit_record, changed_since, saved_values
 
 
 def apply_transition(
@@ -39,6 +39,8 @@ def apply_transition(
     if check_permission and (by is None or not has_transition_perm(method, by)):
         raise PermissionDenied("Your role does not allow this step.")
     from_state = getattr(instance, state_field)
+    # Before: the saved row, so fields the caller set in memory ahead of the transition show too.
+    before = saved_values(instance)
     result = method(**kwargs)
     instance.save()
     audit_record(
@@ -48,6 +50,7 @@ def apply_transition(
         case=case,
         from_state=from_state,
         to_state=getattr(instance, state_field),
+        changes=changed_since(before, instance, ignore=[state_field]),
         note=note,
     )
     return result

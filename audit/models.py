@@ -4,9 +4,31 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
+class AuditTrailIsAppendOnly(Exception):
+    """The application adds to the audit trail; it never changes or removes a record."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit records cannot be changed.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditTrailIsAppendOnly("Audit records cannot be changed.")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("Audit records cannot be deleted.")
+
+    delete.queryset_only = True
+
+    def update_or_create(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit records cannot be changed.")
+
+
 class AuditEvent(models.Model):
-    """One change: who, when, to what, from which state to which, the fields before and after,
-    and why. Written by services in the same transaction as the change; never edited."""
+    """One change, or one read of a child's record: who, when, from which address, to what,
+    from which state to which, the fields before and after, and why. Written by services in
+    the same transaction as the change; append-only (the queryset and the model refuse updates
+    and deletes; on PostgreSQL a trigger refuses them too)."""
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -29,6 +51,11 @@ class AuditEvent(models.Model):
     to_state = models.CharField(max_length=60, blank=True)
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
     note = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="The address the request came from; empty for the system."
+    )
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -36,3 +63,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.subject_type.model} {self.subject_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("Audit records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit records cannot be deleted.")

@@ -9,7 +9,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from .context import current_ip
 from .models import AuditEvent
+
+# Reads of a child's record: kept apart from changes on the case's own history page.
+READ_ACTIONS = ("case.view", "bundledocument.download", "register.export")
 
 
 def _plain(value: Any) -> Any:
@@ -36,6 +40,43 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
 
 
+def _tracked_fields(instance: models.Model) -> list[models.Field]:
+    """Every stored field but the bookkeeping ones (the id, auto-set timestamps)."""
+    return [
+        field
+        for field in instance._meta.concrete_fields
+        if not field.primary_key
+        and not getattr(field, "auto_now", False)
+        and not getattr(field, "auto_now_add", False)
+    ]
+
+
+def saved_values(instance: models.Model) -> dict[str, Any]:
+    """The row as the database holds it now (before the caller saves its in-memory changes):
+    the "before" of a before/after diff. Empty for an unsaved instance."""
+    if instance.pk is None:
+        return {}
+    fields = _tracked_fields(instance)
+    row = (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk)
+        .values(*[field.attname for field in fields])
+        .first()
+    )
+    if row is None:
+        return {}
+    return {field.name: _plain(row[field.attname]) for field in fields}
+
+
+def changed_since(
+    before: dict[str, Any], instance: models.Model, *, ignore: Iterable[str] = ()
+) -> dict[str, list[Any]]:
+    """{field: [before, after]} for every stored field of `instance` that differs from
+    `before` (from `saved_values`), but those in `ignore`."""
+    names = [f.name for f in _tracked_fields(instance) if f.name not in set(ignore)]
+    return diff(before, snapshot(instance, names))
+
+
 def audit_record(
     *,
     actor,
@@ -58,4 +99,12 @@ def audit_record(
         to_state=to_state,
         changes=changes or {},
         note=note,
+        ip_address=current_ip(),
     )
+
+
+def audit_read(*, actor, subject: models.Model, action: str = "case.view", note: str = ""):
+    """A read of a child's record (a case page, a document, an export): who, when, which record,
+    from which address. Kept off the case's own history (no `case`), so the page that lists
+    changes does not fill with its own views; the admin finds them by record."""
+    return audit_record(actor=actor, action=action, subject=subject, note=note)

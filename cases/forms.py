@@ -47,11 +47,14 @@ class AllocateForm(forms.Form):
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The allocation the manager saw: a second manager's choice on a stale page is refused.
+    seen_allocation = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, workers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["worker"].queryset = workers
         self.helper = FormHelper()
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Field.select("worker"),
             Field.textarea("reason"),

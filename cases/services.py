@@ -130,6 +130,7 @@ def case_allocate(
     by: User | None,
     reason: str = "",
     for_transfer=None,
+    seen_allocation: int | None = None,
 ) -> Allocation:
     """Move the case to `team` and, optionally, a worker in it. Ends the open allocation and
     starts a new one, so the history shows every holder without a gap.
@@ -138,12 +139,32 @@ def case_allocate(
     an allocation beside it would leave the transfer and its deadlines behind.
 
     A disabled child moved into the Disabled Children's Service is flagged for adult services;
-    the flag follows them to a new worker or team in it, and is cancelled if they leave it."""
+    the flag follows them to a new worker or team in it, and is cancelled if they leave it.
+
+    Idempotent: the case already where it is asked to go (a form sent twice) changes nothing and
+    writes nothing. `seen_allocation`, the open allocation the person saw when they chose,
+    refuses a change made on a stale page: of two managers allocating at once, the second is
+    told someone else got there first."""
     from transfers.models import LIVE, Transfer
 
     if worker is not None and not worker.memberships.filter(team=team).exists():
         raise ValidationError({"worker": f"{worker} is not a member of {team}."})
     case = Case.objects.select_for_update().get(pk=case.pk)
+    target = AllocationState.ALLOCATED if worker is not None else AllocationState.UNALLOCATED
+    current = Allocation.objects.filter(case=case, ended_at__isnull=True).order_by("-pk").first()
+    already = (
+        current is not None
+        and case.current_team_id == team.pk
+        and case.allocated_worker_id == getattr(worker, "pk", None)
+        and case.allocation == target
+    )
+    if already:
+        return current
+    if seen_allocation is not None and (current is None or current.pk != seen_allocation):
+        raise ValidationError(
+            "Someone else changed who holds this case while you were choosing. Check who holds "
+            "it now and try again."
+        )
     live = Transfer.objects.filter(case=case, status__in=LIVE)
     if for_transfer is not None:
         live = live.exclude(pk=for_transfer.pk)
@@ -172,7 +193,6 @@ def case_allocate(
     # A worker named: allocated. None: unallocated, which also ends a team leader's hold
     # (a hold is one team leader's, for one team).
     name = "allocate_to_worker" if worker is not None else "await_allocation"
-    target = AllocationState.ALLOCATED if worker is not None else AllocationState.UNALLOCATED
     if case.allocation != target:
         apply_transition(case, name, by=by, case=case, note=reason, state_field="allocation")
     _adult_transition_follow(case, by=by)
@@ -612,3 +632,35 @@ def case_flag_adult_transitions(
                 batch_size=batch_size,
             )
             flagged += len(deadlines)
+
+
+# --- Leaving a team -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_hand_back_on_leaving(*, team: Team, user: User, by: User | None) -> list[Case]:
+    """Issue 13: a worker who leaves `team` keeps none of its cases. Each case of the team
+    allocated to them goes back to the team, unallocated, for the manager to reallocate; their
+    open deadlines on the team's cases go to the team manager. Every change is audited (by
+    `case_allocate` and `deadline_reassign`). Returns the cases handed back."""
+    from transfers.models import LIVE, Transfer
+
+    reason = f"{user} left {team}: back to the team manager for reallocation"
+    handed_back = []
+    for case in Case.objects.filter(current_team=team, allocated_worker=user).order_by("pk"):
+        # A case mid-transfer is still handed back: the transfer's own steps allocate it later.
+        live = Transfer.objects.filter(case=case, status__in=LIVE).first()
+        case_allocate(case=case, team=team, worker=None, by=by, reason=reason, for_transfer=live)
+        handed_back.append(case)
+    manager = team.manager if team.manager_id != user.pk else None
+    deadlines = Deadline.objects.filter(owner=user, status__in=OPEN_STATUSES).filter(
+        models.Q(owner_team=team) | models.Q(case__current_team=team)
+    )
+    seen = set()
+    for deadline in deadlines.select_related("subject_type").order_by("pk"):
+        key = (deadline.subject_type_id, deadline.subject_id, deadline.kind)
+        if key in seen or deadline.subject is None:
+            continue
+        seen.add(key)
+        deadline_reassign(subject=deadline.subject, kind=deadline.kind, owner=manager, by=by)
+    return handed_back

@@ -5,9 +5,10 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, ListView, TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from audit.services import audit_read
 from casework.selectors import joint_planning_for, meetings_for
 from deadlines.selectors import deadlines_for_case
-from escalations.selectors import concerns_for_case
+from escalations.selectors import concerns_for_case, escalations_for_case, suspensions_in_force
 from people.selectors import teams_visible_to, users_in_team
 from transfers.selectors import case_transfers, eh_worker_involved
 
@@ -52,40 +53,54 @@ class CaseMixin:
 
 
 class CaseListView(ListView):
-    """Search and filters are POSTed and kept in the session, so a child's name never appears
-    in a URL (and so never in access logs or browser history); only ?page=N does."""
+    """Search and filters are POSTed, so a child's name never appears in a URL (and so never in
+    access logs or browser history). The name or number searched is never stored: its results
+    are the POST's own response, and its further pages are POSTed again with it. Only the team
+    and plan type filters, which hold nothing personal, are kept in the session."""
 
     template_name = "cases/case_list.html"
     paginate_by = 25
     context_object_name = "cases"
-    SESSION_KEY = "case_search"
+    SESSION_KEY = "case_filters"
+    # Before issue 13 the searched name was kept in the session under this key.
+    OLD_SESSION_KEY = "case_search"
 
     def _teams(self):
         return teams_visible_to(self.request.user)
+
+    def dispatch(self, request, *args, **kwargs):
+        request.session.pop(self.OLD_SESSION_KEY, None)
+        self.query = ""
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if "clear" in request.POST:
             request.session.pop(self.SESSION_KEY, None)
             return redirect("cases:list")
         form = CaseSearchForm(request.POST, teams=self._teams())
+        self.form = form
         if form.is_valid():
             data = form.cleaned_data
             request.session[self.SESSION_KEY] = {
-                "q": data["q"],
                 "team": data["team"].pk if data["team"] else None,
                 "plan_type": data["plan_type"],
             }
-            return redirect("cases:list")
-        self.form = form
-        self.object_list = case_search(user=request.user)
+            if not data["q"].strip():
+                return redirect("cases:list")  # filters only: plain pages from here on
+            self.query = data["q"].strip()
+            page = request.POST.get("page", "")
+            if page.isdigit():
+                self.kwargs["page"] = page
+        self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data())
 
     def get_queryset(self):
         saved = self.request.session.get(self.SESSION_KEY, {})
-        self.form = CaseSearchForm(initial=saved, teams=self._teams())
+        if not hasattr(self, "form"):
+            self.form = CaseSearchForm(initial=saved, teams=self._teams())
         return case_search(
             user=self.request.user,
-            query=saved.get("q", ""),
+            query=self.query,
             team_id=saved.get("team"),
             plan_type=saved.get("plan_type", ""),
         )
@@ -93,12 +108,19 @@ class CaseListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(form=self.form, **kwargs)
         saved = self.request.session.get(self.SESSION_KEY, {})
-        context["searched"] = any(saved.get(k) for k in ("q", "team", "plan_type"))
+        context["searched"] = bool(self.query) or any(saved.get(k) for k in ("team", "plan_type"))
+        context["name_search"] = self.query
+        context["saved_filters"] = saved
         return context
 
 
 class CaseDetailView(CaseMixin, TemplateView):
     template_name = "cases/case_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        # Every view of a child's record is audited: who, when, which case, from where.
+        audit_read(actor=request.user, subject=self.case, note=f"Case {self.case.reference}")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -112,6 +134,8 @@ class CaseDetailView(CaseMixin, TemplateView):
         context["meetings"] = meetings_for(case=self.case)
         context["joint_planning"] = joint_planning_for(self.case)
         context["concerns"] = concerns_for_case(self.case)
+        context["escalations"] = escalations_for_case(self.case)
+        context["suspensions"] = suspensions_in_force([self.case.current_team_id])
         return context
 
 
@@ -125,6 +149,10 @@ class CaseAllocateView(CaseMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "workers": users_in_team(self.case.current_team)}
 
+    def get_initial(self):
+        current = self.case.allocations.filter(ended_at__isnull=True).order_by("-pk").first()
+        return {"seen_allocation": current.pk if current else None}
+
     def form_valid(self, form):
         try:
             case_allocate(
@@ -133,6 +161,7 @@ class CaseAllocateView(CaseMixin, FormView):
                 worker=form.cleaned_data["worker"],
                 by=self.request.user,
                 reason=form.cleaned_data["reason"],
+                seen_allocation=form.cleaned_data["seen_allocation"],
             )
         except ValidationError as error:
             form.add_error(None, error)

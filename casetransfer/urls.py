@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from people import views as people_views
+
 from . import views
 
 admin.site.site_header = "casetransfer administration"
@@ -12,6 +14,16 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        people_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        people_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("cases/", include("cases.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("transfers/", include("registers.urls")),

@@ -6,6 +6,7 @@ from audit.services import audit_record, diff, snapshot
 from cases.choices import PlanType
 
 from .models import Team, TeamMembership, User
+from .services import team_membership_add, team_membership_end, user_password_changed
 
 
 class MembershipInline(admin.TabularInline):
@@ -61,6 +62,31 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request, obj, form, change):
         request._audit_before = self._state(User.objects.get(pk=obj.pk) if change else None)
         super().save_model(request, obj, form, change)
+
+    def log_change(self, request, obj, message):
+        # The admin's "change password" page logs its change here once the password is set:
+        # audited, and the owner told when it was someone else.
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "auth_user_password_change":
+            user_password_changed(user=obj, by=request.user)
+        return super().log_change(request, obj, message)
+
+    def save_formset(self, request, form, formset, change):
+        """Team memberships go through people.services: leaving a team ends access to its
+        cases and hands the leaver's work there back to its manager."""
+        if formset.model is not TeamMembership:
+            return super().save_formset(request, form, formset, change)
+        user = form.instance
+        memberships = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            team_membership_end(team=membership.team, user=user, by=request.user)
+        for membership in memberships:
+            if membership.pk is not None:  # the row now names another team: left one, joined one
+                old_team = TeamMembership.objects.get(pk=membership.pk).team
+                if old_team.pk != membership.team_id:
+                    team_membership_end(team=old_team, user=user, by=request.user)
+            team_membership_add(team=membership.team, user=user, by=request.user)
+        formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

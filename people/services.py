@@ -3,6 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django_fsm import can_proceed, has_transition_perm
 
 from audit.fsm import apply_transition
@@ -41,6 +42,39 @@ def user_set_roles(*, user: User, roles: list[str], by: User | None) -> None:
 
 
 @transaction.atomic
+def user_password_changed(*, user: User, by: User | None) -> None:
+    """A password was set: by its owner (the password change page) or by someone else (an
+    administrator in the admin). Audited, never with the password; when someone else set it,
+    the owner is emailed, so an account taken over does not go unnoticed."""
+    from deadlines.emails import london, notice_email, outbox_enqueue
+
+    own = by is not None and by.pk == user.pk
+    event = audit_record(
+        actor=by,
+        action="user.password_change" if own else "user.password_set",
+        subject=user,
+        changes={"password": ["(hidden)", "(changed)"]},
+        note="Changed by the user" if own else f"Set by {by or 'the system'}",
+    )
+    if own or not user.email:
+        return
+    email = notice_email(
+        key=f"password-set:{event.pk}",
+        recipient=user,
+        subject="Your Case transfers password was changed",
+        heading="Your password was changed",
+        lines=[
+            f"{by or 'The system'} set a new password for your account ({user.username}) on "
+            f"{london(event.at)}.",
+            "If you did not ask for this, tell your system administrator at once. If you did, "
+            "change it to one only you know.",
+        ],
+        link=reverse("password_change"),
+    )
+    outbox_enqueue(email)
+
+
+@transaction.atomic
 def team_membership_add(*, team: Team, user: User, by: User | None) -> TeamMembership:
     membership, created = TeamMembership.objects.get_or_create(team=team, user=user)
     if created:
@@ -48,6 +82,23 @@ def team_membership_add(*, team: Team, user: User, by: User | None) -> TeamMembe
             actor=by, action="team.member_add", subject=team, changes={"member": [None, user.pk]}
         )
     return membership
+
+
+@transaction.atomic
+def team_membership_end(*, team: Team, user: User, by: User | None) -> bool:
+    """The user leaves the team: access to its cases ends with the membership (access follows
+    membership), and their open allocations and deadlines on its cases go back to the team
+    manager for reallocation, each change audited. Returns whether they were a member."""
+    from cases.services import case_hand_back_on_leaving
+
+    deleted, _ = TeamMembership.objects.filter(team=team, user=user).delete()
+    if not deleted:
+        return False
+    audit_record(
+        actor=by, action="team.member_remove", subject=team, changes={"member": [user.pk, None]}
+    )
+    case_hand_back_on_leaving(team=team, user=user, by=by)
+    return True
 
 
 def _locked_team(team: Team) -> Team:

@@ -1,9 +1,10 @@
 """Demo step-ups in every state, made through the real services so their audit trail, deadlines
 and emails are what a real one would have. Idempotent: only runs when there are none.
 
-Besides one of each state: a Graft step-up (the Graft TM in the supervisor's place), one the
-supervisor started for the worker who holds the case, one duty reassigned to Assessment at
-pick-up, one under the 12-week rule, and a refusal Early Help accepted."""
+Besides one of each state: a Graft step-up (the Graft TM in the supervisor's place), one a
+colleague started for the worker who holds the case (never the supervisor, who reviews it), one
+duty reassigned to Assessment at pick-up, one under the 12-week rule, and a refusal Early Help
+accepted."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,14 +30,14 @@ class Plan:
     section_47: bool = False
     closed_recently: bool = False
     graft: bool = False
-    started_by_supervisor: bool = False
+    started_by_colleague: bool = False
     reassign: bool = False
     refusal_accepted: bool = False
 
 
 PLAN = [
     Plan(S.ESCALATION_DISCUSSION),
-    Plan(S.ESCALATION_DISCUSSION, started_by_supervisor=True),
+    Plan(S.ESCALATION_DISCUSSION, started_by_colleague=True),
     Plan(S.AWAITING_EH_DECISION, urgent=True),
     Plan(S.EH_NOT_AGREED),
     Plan(S.READY_TO_SEND),
@@ -129,7 +130,7 @@ def _walk(plan: Plan, case: Case) -> None:
         worker, supervisor, eh_tm = _user("ffp.north"), _user("ehsup.north"), _user("ehtm.north")
     t = services.step_up_start(
         case=case,
-        by=supervisor if plan.started_by_supervisor else worker,
+        by=_user("fsw.north") if plan.started_by_colleague else worker,
         supervisor=supervisor,
         concerns="Escalating neglect concerns; school reports missed meals and injuries.",
         work_tried="Parenting programme, TAF meetings, school nurse involvement.",

@@ -58,6 +58,8 @@ def _named_supervisor(transfer, user) -> bool:
     return (
         step_up is not None
         and step_up.supervisor_id == user.pk
+        # The requester never reviews their own escalation discussion.
+        and transfer.requested_by_id != user.pk
         and review_as_supervisor_of(user, transfer.from_team)
     )
 

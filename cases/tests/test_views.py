@@ -81,12 +81,22 @@ def test_case_list_shows_only_visible_cases(client, setup):
 
 
 def search(client, **fields):
-    """Search as the page does: POST, then follow the redirect to the list."""
+    """Search as the page does: POST. A name or number search answers on the POST itself (it is
+    never stored); filters alone are kept and redirect to the list."""
     response = client.post(
         reverse("cases:list"), {"q": "", "team": "", "plan_type": "", **fields}, follow=True
     )
-    assert response.redirect_chain == [(reverse("cases:list"), 302)]
+    if fields.get("q"):
+        assert response.redirect_chain == []
+    else:
+        assert response.redirect_chain == [(reverse("cases:list"), 302)]
     return response
+
+
+def _session_text(client) -> str:
+    from django.contrib.sessions.models import Session
+
+    return str(Session.objects.get(session_key=client.session.session_key).get_decoded())
 
 
 def test_case_list_searches_by_name_and_number(client, setup):
@@ -111,15 +121,41 @@ def test_a_search_never_puts_the_name_in_a_url(client, setup):
     assert "?q=" not in page
 
 
-def test_the_search_is_kept_across_pages_and_cleared_on_request(client, setup):
+def test_a_name_search_is_never_kept_in_the_session_its_pages_are_posted_again(client, setup):
     CaseFactory.create_batch(30, current_team=setup["mine"], last_name="Jones")
     client.force_login(setup["worker"])
-    search(client, q="jones")
-    second = client.get(reverse("cases:list"), {"page": 2})
+    first = search(client, q="jones")
+    assert [c.last_name for c in first.context["cases"]] == ["Jones"] * 25
+    assert "jones" not in _session_text(client).lower()
+    page = first.content.decode()
+    assert 'name="page" value="2"' in page and 'value="jones"' in page
+    second = client.post(
+        reverse("cases:list"), {"q": "jones", "team": "", "plan_type": "", "page": "2"}
+    )
     assert [c.last_name for c in second.context["cases"]] == ["Jones"] * 5
-    client.post(reverse("cases:list"), {"clear": "Clear search"})
-    assert len(client.get(reverse("cases:list")).context["cases"]) == 25
+    assert "jones" not in _session_text(client).lower()
+    # The plain list afterwards is not filtered by the search.
     assert client.get(reverse("cases:list")).context["paginator"].count == 31
+
+
+def test_the_filters_are_kept_across_pages_and_cleared_on_request(client, setup):
+    CaseFactory.create_batch(30, current_team=setup["mine"], plan_type=PlanType.CP)
+    client.force_login(setup["worker"])
+    search(client, plan_type="cp")
+    second = client.get(reverse("cases:list"), {"page": 2})
+    assert len(second.context["cases"]) == 5
+    client.post(reverse("cases:list"), {"clear": "Clear search"})
+    assert client.get(reverse("cases:list")).context["paginator"].count == 31
+
+
+def test_a_name_kept_in_the_session_before_issue_13_is_dropped(client, setup):
+    client.force_login(setup["worker"])
+    session = client.session
+    session["case_search"] = {"q": "Lovelace", "team": None, "plan_type": ""}
+    session.save()
+    response = client.get(reverse("cases:list"))
+    assert len(response.context["cases"]) == 1
+    assert "Lovelace" not in _session_text(client)
 
 
 def test_case_list_filters_by_plan_type(client, setup):

@@ -4,9 +4,11 @@ With nothing set, the project runs on a SQLite file and a Celery broker on the f
 newcomer needs no server. Set DATABASE_URL and REDIS_URL to use PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -16,6 +18,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-only-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=False)
+# True only under casetransfer.settings.production: what must never run there (seed_demo) asks.
+PRODUCTION = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -30,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_forms_gds",
+    # Login lockout after repeated failures (issue 13).
+    "axes",
     "people",
     "audit",
     "cases",
@@ -53,6 +59,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Cache-Control: no-store on signed-in pages, Permissions-Policy, the client address for
+    # the audit trail.
+    "casetransfer.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks every login (here and in the admin) before the model backend does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "casetransfer.urls"
@@ -69,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casetransfer.context_processors.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -99,6 +118,48 @@ AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Logins: locked after LOGIN_FAILURE_LIMIT failures for one username from one address (so one
+# office behind one address is not locked out by one person), for LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "people.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "casetransfer.middleware.client_ip"
+# How many proxies in front of the app append to X-Forwarded-For; 0: the peer address is the
+# client's. Set to 1 behind one TLS-terminating proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sessions end after SESSION_IDLE_MINUTES without a request, and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+# The idle clock restarts on a request at most once a minute (casetransfer.middleware), not
+# with a session write on every request.
+SESSION_REFRESH_SECONDS = 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp): no inline script or style; the GOV.UK template's
+# scripts are static files. A nonce is there for any inline script that must stay.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+SECURE_REFERRER_POLICY = "same-origin"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -186,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-escalations": {
         "task": "escalations.tasks.escalate_overdue",
         "schedule": 60.0,
+    },
+    # Expired sessions (and whatever they held) leave the session table once a day.
+    "clear-expired-sessions": {
+        "task": "casetransfer.tasks.clear_expired_sessions",
+        "schedule": 24 * 60 * 60.0,
     },
 }
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
-from audit.services import audit_record
+from audit.services import audit_record, changed_since, saved_values
 from deadlines.services import deadline_cancel
 from people.models import Team, User
 from people.roles import Role
@@ -61,6 +61,9 @@ def take_step(
     if check_permission and (by is None or not has_transition_perm(method, by)):
         raise PermissionDenied("Your role does not allow this step.")
     from_status, from_stage = transfer.status, transfer.stage
+    # Before: the saved row, so what the service set ahead of the step (the receiving team,
+    # who holds it, urgency, references) is in the record with what the step set.
+    before = saved_values(transfer)
     result = method(**kwargs)
     stage = STAGE_OF[transfer.status]
     if stage != from_stage:
@@ -73,7 +76,7 @@ def take_step(
         case=case or transfer.case,
         from_state=from_status,
         to_state=transfer.status,
-        changes={"stage": [from_stage, transfer.stage]} if stage != from_stage else {},
+        changes=changed_since(before, transfer, ignore=["status"]),
         note=note,
     )
     return result

@@ -255,7 +255,7 @@ def test_completion_waits_for_every_step_and_makes_the_child_looked_after(w):
         LegalStatus.CARE_ORDER,
     )
     assert AuditEvent.objects.filter(
-        action="transfer.complete_cin_to_cic", changes={"stage": ["allocated", "completed"]}
+        action="transfer.complete_cin_to_cic", changes__stage=["allocated", "completed"]
     ).exists()
 
 

@@ -131,7 +131,9 @@ def test_yfs_and_childrens_centre_workers_are_not_offered_a_step_up(client, worl
 def test_when_the_supervisor_starts_it_the_worker_who_holds_the_case_stays_in(client, world):
     Case.objects.filter(pk=world.case.pk).update(allocated_worker=world.ffp)
     world.case.refresh_from_db()
-    transfer = start(world, by=world.supervisor, supervisor=world.supervisor)
+    # The supervisor who starts it names another to review it (never themselves).
+    reviewer = UserFactory(roles=[Role.EH_SUPERVISOR], teams=[world.eh])
+    transfer = start(world, by=world.supervisor, supervisor=reviewer)
     assert transfer.step_up.eh_worker == world.ffp
     assert any("Step-up started" in s for s in notices_to(world.ffp))
     walked = walk_step_up(world, S.ALLOCATED, case=CaseFactory(current_team=world.eh))

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import DEMO_PASSWORD, seed_demo
@@ -21,6 +22,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, cases: int, historical_deadlines: int = 0, **options):
+        # Demo accounts share a published password: never on a production database.
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo refuses to run under production settings: its accounts share a "
+                "published password."
+            )
         if not 0 <= cases <= 1_000_000:
             raise CommandError("--cases must be between 0 and 1,000,000")
         result = seed_demo(cases=cases)
