@@ -1,101 +1,619 @@
-"""Timings, printed as a table. Runs against a throwaway SQLite file unless BENCH_DATABASE_URL is
-set (for example a PostgreSQL database you can drop). Not a test: numbers vary by machine.
+"""The performance suite (issue 14): one command, a table, a JSON file. Not a test: numbers vary
+by machine, so nothing here is asserted; the README's "Performance" section holds a run.
 
-    python bench/run.py [--cases 100000]
+    make bench            # or: .venv/bin/python bench/run.py [--small 10000] [--large 100000]
+
+On a throwaway PostgreSQL database it creates and drops (BENCH_DATABASE_URL, by default
+postgres://postgres@127.0.0.1:5432/casetransfer_bench):
+
+1. seeds --small cases (transfers and deadlines grow with them), and times every page a user
+   opens (p50/p95 server time through Django's test client, and the query count), the Django
+   admin change list of the same model, and the bare SQL of the page's main query;
+2. tops the seed up to --large cases and --historical deadline rows, and times them again;
+3. prints the growth ratio (p95 at large / p95 at small), page / admin and page / SQL floor
+   ratios (for search by number the floor is the SQL plus the login page, the framework's cost
+   of a simple page);
+4. the deadline engine's sweep and outbox (bench/sweep.py's run(), when present);
+5. a load run: gunicorn with 2 workers on loopback, Locust headless for --load-seconds with 50
+   users of mixed roles on the home page and the weekly list: requests/s, p95, errors.
+
+Results go to bench/results/<time>.json (git-ignored).
 """
 
 import argparse
+import csv
+import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/casetransfer_bench"
+
+
+def _admin_connection(url: str):
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl()
+    connection = psycopg2.connect(admin_url)
+    connection.autocommit = True
+    return connection, name
+
+
+def create_database(url: str) -> None:
+    connection, name = _admin_connection(url)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def drop_database(url: str) -> None:
+    connection, name = _admin_connection(url)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    connection.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(seconds: list[float]) -> dict:
+    return {
+        "p50_ms": round(statistics.median(seconds) * 1000, 2),
+        "p95_ms": round(percentile(seconds, 0.95) * 1000, 2),
+        "runs": len(seconds),
+    }
+
+
+class Bench:
+    """The pages, who opens them, and how each is timed."""
+
+    def __init__(self, repeat: int) -> None:
+        self.repeat = repeat
+
+    def setup(self) -> None:
+        from people.models import User
+
+        self.superuser, _ = User.objects.get_or_create(
+            username="bench.admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        User.objects.filter(pk=self.superuser.pk).update(is_staff=True, is_superuser=True)
+
+    def pages(self) -> list[dict]:
+        """Each page: who opens it, how, its main query (the SQL floor) and the admin list of
+        the same model."""
+        from cases.models import Case
+        from cases.selectors import case_search
+        from deadlines.selectors import deadlines_for_user
+        from people.models import User
+        from registers.selectors import Week, weekly_transfers
+        from transfers.models import LIVE_STAGES, Transfer
+        from transfers.selectors import duty_queue, incoming_transfers, transfers_needing_action
+
+        users = {u.username: u for u in User.objects.all()}
+        worker, tm, duty = users["ffp.north"], users["cintm.north"], users["dutytm"]
+        lead = users["locality.north"]
+        case = Case.objects.filter(current_team__memberships__user=worker).order_by("pk").first()
+        sc_case = (
+            Case.objects.filter(current_team__manager=tm).exclude(ics_number="").order_by("-pk")
+        ).first()
+        transfer = (
+            Transfer.objects.filter(to_team__manager=tm, stage__in=LIVE_STAGES)
+            .order_by("-pk")
+            .first()
+        )
+        week = Week.containing(datetime.now(UTC))
+        pages = [
+            {
+                "name": f"home, {role}",
+                "user": users[name],
+                "path": "/",
+                "admin": None,
+                "floor": lambda u=users[name]: transfers_needing_action(u)[:10],
+            }
+            for role, name in (
+                ("FFP (worker)", "ffp.north"),
+                ("EH supervisor", "ehsup.north"),
+                ("team manager", "cintm.north"),
+                ("duty team manager", "dutytm"),
+                ("social worker", "sw.cin.north"),
+                ("locality lead", "locality.north"),
+                ("service manager", "sm.socialcare"),
+                ("assistant director", "ad"),
+                ("case conference admin", "cca"),
+            )
+        ]
+        pages += [
+            {
+                "name": "case list, worker",
+                "user": worker,
+                "path": "/cases/",
+                "admin": "/admin/cases/case/",
+                "floor": lambda: case_search(user=worker)[:25],
+            },
+            {
+                "name": "case list, assistant director",
+                "user": users["ad"],
+                "path": "/cases/",
+                "admin": "/admin/cases/case/",
+                "floor": lambda: case_search(user=users["ad"])[:25],
+            },
+            {
+                "name": "case page",
+                "user": worker,
+                "path": f"/cases/{case.reference}/",
+                "admin": f"/admin/cases/case/{case.pk}/change/",
+                "floor": lambda: Case.objects.filter(pk=case.pk),
+            },
+            {
+                "name": "search by name, locality lead",
+                "user": lead,
+                "post": ("/cases/", {"q": "amara patel"}),
+                "admin": "/admin/cases/case/?q=patel",
+                "floor": lambda: case_search(user=lead, query="amara patel")[:25],
+            },
+            {
+                "name": "search by name with a typo",
+                "user": lead,
+                "post": ("/cases/", {"q": "amra patell"}),
+                "admin": None,
+                "floor": lambda: case_search(user=lead, query="amra patell")[:25],
+            },
+            {
+                "name": "search by ICS number, team manager",
+                "user": tm,
+                "post": ("/cases/", {"q": sc_case.ics_number}),
+                "admin": f"/admin/cases/case/?q={sc_case.ics_number}",
+                "floor": lambda: case_search(user=tm, query=sc_case.ics_number)[:25],
+                "floor_plus_login": True,
+            },
+            {
+                "name": "duty queue",
+                "user": duty,
+                "path": "/transfers/duty/",
+                "admin": "/admin/transfers/transfer/?status__exact=with_duty",
+                "floor": lambda: duty_queue(duty),
+            },
+            {
+                "name": "receiving manager's inbox",
+                "user": tm,
+                "path": "/transfers/inbox/",
+                "admin": "/admin/transfers/transfer/?status__exact=proposed",
+                "floor": lambda: incoming_transfers(tm),
+            },
+            {
+                "name": "transfer page",
+                "user": tm,
+                "path": f"/transfers/{transfer.pk}/",
+                "admin": f"/admin/transfers/transfer/{transfer.pk}/change/",
+                "floor": lambda: Transfer.objects.filter(pk=transfer.pk),
+            },
+            {
+                "name": "deadlines, duty team manager",
+                "user": duty,
+                "path": "/deadlines/",
+                "admin": "/admin/deadlines/deadline/",
+                "floor": lambda: deadlines_for_user(duty)[:50],
+            },
+            {
+                "name": "weekly list, team manager",
+                "user": tm,
+                "path": "/transfers/weekly/",
+                "admin": "/admin/transfers/transfer/",
+                "floor": lambda: weekly_transfers(user=tm, week=week)[:50],
+            },
+            {
+                "name": "weekly list, senior administrator",
+                "user": users["senioradmin"],
+                "path": "/transfers/weekly/",
+                "admin": "/admin/transfers/transfer/",
+                "floor": lambda: weekly_transfers(user=users["senioradmin"], week=week)[:50],
+            },
+        ]
+        return pages
+
+    def _client(self, user):
+        from django.test import Client
+
+        client = Client(HTTP_HOST="127.0.0.1")
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    def _request(self, client, page):
+        if "post" in page:
+            path, data = page["post"]
+            return client.post(path, data, follow=True)
+        return client.get(page["path"])
+
+    def time_page(self, page) -> dict:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client = self._client(page["user"])
+        for _ in range(2):  # warm: templates, the connection, the session
+            response = self._request(client, page)
+            assert response.status_code == 200, f"{page['name']} answered {response.status_code}"
+        with CaptureQueriesContext(connection) as queries:
+            self._request(client, page)
+        seconds = []
+        for _ in range(self.repeat):
+            start = time.perf_counter()
+            self._request(client, page)
+            seconds.append(time.perf_counter() - start)
+        return summary(seconds) | {"queries": len(queries)}
+
+    def time_admin(self, path: str) -> dict:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client = self._client(self.superuser)
+        response = client.get(path)
+        assert response.status_code == 200, f"{path} answered {response.status_code}"
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        seconds = []
+        for _ in range(max(5, self.repeat // 2)):
+            start = time.perf_counter()
+            client.get(path)
+            seconds.append(time.perf_counter() - start)
+        return summary(seconds) | {"queries": len(queries)}
+
+    def time_sql(self, queryset) -> dict:
+        """The bare SQL of the page's main query: compiled once, executed and fetched."""
+        from django.db import connection
+
+        sql, params = queryset.query.sql_with_params()
+        seconds = []
+        with connection.cursor() as cursor:
+            for _ in range(self.repeat):
+                start = time.perf_counter()
+                cursor.execute(sql, params)
+                cursor.fetchall()
+                seconds.append(time.perf_counter() - start)
+        return summary(seconds)
+
+    def login_page(self) -> dict:
+        client = self._client(None)
+        for _ in range(2):
+            client.get("/accounts/login/")
+        seconds = []
+        for _ in range(self.repeat):
+            start = time.perf_counter()
+            client.get("/accounts/login/")
+            seconds.append(time.perf_counter() - start)
+        return summary(seconds)
+
+    def measure(self, label: str) -> dict:
+        results = {"login page": {"page": self.login_page()}}
+        for page in self.pages():
+            row = {"page": self.time_page(page)}
+            floor = page.get("floor")
+            queryset = floor() if floor else None
+            if queryset is not None:
+                row["sql"] = self.time_sql(queryset)
+            if page.get("admin"):
+                row["admin"] = self.time_admin(page["admin"])
+            if page.get("floor_plus_login"):
+                row["floor_plus_login"] = True
+            results[page["name"]] = row
+            print(f"  [{label}] {page['name']}: p95 {row['page']['p95_ms']} ms", flush=True)
+        return results
+
+
+def register_baseline_admin() -> None:
+    """The change list a Django team would ship for transfers (the app has no Transfer admin):
+    the columns of the duty queue and the weekly list, Django's defaults otherwise. Registered
+    before the URLs load, in this process only."""
+    from django.contrib import admin
+
+    from transfers.models import Transfer
+
+    @admin.register(Transfer)
+    class TransferBaselineAdmin(admin.ModelAdmin):
+        list_display = [
+            "case",
+            "kind",
+            "status",
+            "from_team",
+            "to_team",
+            "assigned_to",
+            "anticipated_on",
+            "created_at",
+        ]
+        list_filter = ["kind", "status"]
+
+
+def seed(cases: int, historical: int) -> float:
+    from django.core.management import call_command
+
+    start = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command(
+            "seed_demo", cases=cases, historical_deadlines=historical, stdout=quiet, verbosity=0
+        )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return time.perf_counter() - start
+
+
+def counts() -> dict:
+    from cases.models import Case
+    from deadlines.models import Deadline
+    from transfers.models import LIVE_STAGES, Transfer
+
+    return {
+        "cases": Case.objects.count(),
+        "open_transfers": Transfer.objects.filter(stage__in=LIVE_STAGES).count(),
+        "transfers": Transfer.objects.count(),
+        "deadlines": Deadline.objects.count(),
+    }
+
+
+def run_sweep(small: dict, large: dict) -> dict | None:
+    try:
+        from bench import sweep
+    except ImportError:
+        print("\nbench/sweep.py is not there yet: the sweep and outbox are not measured.")
+        return None
+    print("\nSweep and outbox (bench/sweep.py):", flush=True)
+    return sweep.run()
+
+
+def load_run(seconds: int, users: int, database_url: str) -> dict:
+    """gunicorn, 2 workers, on loopback; Locust headless, mixed roles, home and weekly list."""
+    from django.conf import settings
+    from django.test import Client
+
+    from people.models import User
+
+    cookies = []
+    for name in ("ffp.north", "cintm.north", "dutytm", "sw.cin.north", "locality.north", "ad"):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(username=name))
+        cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    port = 8765
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "casetransfer.settings.test",
+        "DEBUG": "false",
+        "BENCH_SESSIONS": json.dumps(cookies),
+        "BENCH_SESSION_COOKIE": settings.SESSION_COOKIE_NAME,
+    }
+    venv = Path(sys.executable).parent
+    server = subprocess.Popen(
+        [
+            str(venv / "gunicorn"),
+            "casetransfer.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                import urllib.request
+
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        prefix = Path(tempfile.mkdtemp(prefix="casetransfer-locust-")) / "load"
+        subprocess.run(
+            [
+                str(venv / "locust"),
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--users",
+                str(users),
+                "--spawn-rate",
+                str(users),
+                "--run-time",
+                f"{seconds}s",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "ERROR",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=False,
+            capture_output=True,
+        )
+        results = {}
+        with open(f"{prefix}_stats.csv") as stats:
+            for row in csv.DictReader(stats):
+                results[row["Name"]] = {
+                    "requests": int(row["Request Count"]),
+                    "errors": int(row["Failure Count"]),
+                    "requests_per_s": round(float(row["Requests/s"]), 1),
+                    "p50_ms": float(row["50%"] or 0),
+                    "p95_ms": float(row["95%"] or 0),
+                }
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a and b else "-"
+
+
+def print_table(small: dict, large: dict, sizes: dict) -> list[dict]:
+    rows = []
+    login = large["login page"]["page"]["p50_ms"]
+    header = (
+        f"{'page':38} {'q':>3} {'p50 S':>7} {'p95 S':>7} {'p50 L':>7} {'p95 L':>7} "
+        f"{'growth':>6} {'admin L':>8} {'pg/adm':>6} {'sql L':>7} {'pg/sql':>6}"
+    )
+    print(
+        f"\nS = {sizes['small']['cases']:,} cases, L = {sizes['large']['cases']:,} cases, "
+        f"{sizes['large']['open_transfers']:,} open transfers, "
+        f"{sizes['large']['deadlines']:,} deadlines. Times in ms (server time, test client)."
+    )
+    print(header)
+    print("-" * len(header))
+    for name, big in large.items():
+        little = small.get(name, {})
+        page, page_small = big["page"], little.get("page", {})
+        admin = big.get("admin", {})
+        sql = big.get("sql", {})
+        floor = sql.get("p50_ms")
+        if floor is not None and big.get("floor_plus_login"):
+            floor += login
+        row = {
+            "page": name,
+            "queries_small": page_small.get("queries"),
+            "queries_large": page.get("queries"),
+            "p50_small": page_small.get("p50_ms"),
+            "p95_small": page_small.get("p95_ms"),
+            "p50_large": page["p50_ms"],
+            "p95_large": page["p95_ms"],
+            "growth_p95": ratio(page["p95_ms"], page_small.get("p95_ms")),
+            "admin_p50_large": admin.get("p50_ms"),
+            "admin_queries_large": admin.get("queries"),
+            "page_over_admin": ratio(page["p50_ms"], admin.get("p50_ms")),
+            "sql_p50_large": sql.get("p50_ms"),
+            "page_over_floor": ratio(page["p50_ms"], floor),
+        }
+        rows.append(row)
+        queries = f"{row['queries_large'] or '-'}"
+        if row["queries_small"] != row["queries_large"]:
+            queries = f"{row['queries_small']}/{row['queries_large']}"
+
+        def ms(value):
+            return f"{value:.1f}" if value is not None else "-"
+
+        print(
+            f"{name[:38]:38} {queries:>3} {ms(row['p50_small']):>7} {ms(row['p95_small']):>7} "
+            f"{ms(row['p50_large']):>7} {ms(row['p95_large']):>7} {row['growth_p95']:>6} "
+            f"{ms(row['admin_p50_large']):>8} {row['page_over_admin']:>6} "
+            f"{ms(row['sql_p50_large']):>7} {row['page_over_floor']:>6}"
+        )
+    print(
+        "growth = p95 at L / p95 at S; pg/adm = page p50 / admin change list p50 (same model, "
+        "same run); pg/sql = page p50 / p50 of the page's main query as bare SQL (for search "
+        "by number: / (SQL + login page))."
+    )
+    return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--deadlines", type=int, default=2_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--historical", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--load-seconds", type=int, default=30)
+    parser.add_argument("--load-users", type=int, default=50)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="casetransfer-bench-")
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.db")
+    started = time.perf_counter()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        sys.exit("BENCH_DATABASE_URL must be a PostgreSQL database the suite may drop")
+    create_database(url)
+    os.environ["DATABASE_URL"] = url
     os.environ.pop("REDIS_URL", None)
+    os.environ["DEBUG"] = "false"
     os.environ["DJANGO_SETTINGS_MODULE"] = "casetransfer.settings.test"
     import django
 
     django.setup()
-    from datetime import timedelta
-
+    register_baseline_admin()
     from django.core.management import call_command
-    from django.test import Client
-    from django.utils import timezone
 
-    from cases.models import Case
-    from cases.selectors import case_search
-    from deadlines.services import deadline_start
-    from deadlines.sweep import sweep
-    from people.models import User
-
-    rows: list[tuple[str, float, str]] = []
-
-    def timed(label: str, note: str = ""):
-        class Timer:
-            def __enter__(self):
-                self.start = time.perf_counter()
-
-            def __exit__(self, *exc):
-                rows.append((label, time.perf_counter() - self.start, note))
-
-        return Timer()
-
-    with timed("migrate"):
+    try:
         call_command("migrate", verbosity=0)
-    with timed(f"seed_demo --cases {args.cases}", "bulk inserts"):
-        call_command("seed_demo", cases=args.cases, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    admin = User.objects.get(username="ad")
-    with timed("case search by name (all cases visible)", "first page of 25"):
-        list(case_search(user=admin, query="amara patel")[:25])
-    with timed("case search by ICS number"):
-        list(case_search(user=admin, query="ICS100042")[:25])
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(username="dutytm"))
-    for label, path in (
-        ("home page, duty team manager", "/"),
-        ("case list page, duty team manager", "/cases/"),
-        ("duty queue, duty team manager", "/transfers/duty/"),
-    ):
-        with timed(label):
-            status = client.get(path).status_code
-        assert status == 200, f"{path} answered {status}"
-
-    cases = list(Case.objects.order_by("id")[: args.deadlines])
-    past = timezone.now() - timedelta(days=20)
-    with timed(f"start {len(cases)} deadlines"):
-        for case in cases:
-            deadline_start(
-                kind="joint_visit",
-                subject=case,
-                anchor_at=past,
-                case=case,
-                owner=case.allocated_worker,
-                owner_team=case.current_team,
+        bench = Bench(repeat=args.repeat)
+        timings = {}
+        timings["seed_small_s"] = round(seed(args.small, 0), 1)
+        bench.setup()
+        sizes = {"small": counts()}
+        print(f"Seeded {sizes['small']} in {timings['seed_small_s']} s", flush=True)
+        small = bench.measure("S")
+        timings["seed_large_s"] = round(seed(args.large, args.historical), 1)
+        sizes["large"] = counts()
+        print(f"Seeded {sizes['large']} in {timings['seed_large_s']} s", flush=True)
+        large = bench.measure("L")
+        rows = print_table(small, large, sizes)
+        sweep = run_sweep(sizes["small"], sizes["large"])
+        print(f"\nLoad run: {args.load_users} users, {args.load_seconds} s, gunicorn 2 workers")
+        load = load_run(args.load_seconds, args.load_users, url)
+        for name, stats in load.items():
+            print(
+                f"  {name:28} {stats['requests_per_s']:>7} req/s  p50 {stats['p50_ms']:>6} ms  "
+                f"p95 {stats['p95_ms']:>6} ms  errors {stats['errors']}/{stats['requests']}"
             )
-    with timed("one sweep (breaches at most 200 a pass)"):
-        sweep()
-    with timed("a second sweep"):
-        sweep()
+        timings["total_s"] = round(time.perf_counter() - started, 1)
+        print(f"\nWhole suite: {timings['total_s']} s")
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+        out.write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "sizes": sizes,
+                    "timings": timings,
+                    "table": rows,
+                    "small": small,
+                    "large": large,
+                    "sweep": sweep,
+                    "load": load,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        print(f"Results: {out.relative_to(ROOT)}")
+    finally:
+        from django.db import connections
 
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'what'.ljust(width)}  {'seconds':>9}  note")
-    print(f"{'-' * width}  {'-' * 9}  ----")
-    for label, seconds, note in rows:
-        print(f"{label.ljust(width)}  {seconds:9.3f}  {note}")
-    print(f"\ndatabase: {os.environ['DATABASE_URL'].split(':')[0]}, cases: {Case.objects.count()}")
+        connections.close_all()
+        if not args.keep:
+            drop_database(url)
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    memory = ""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            memory = meminfo.readline().split(":")[1].strip()
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "memory": memory, "postgresql": version}
 
 
 if __name__ == "__main__":

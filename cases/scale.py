@@ -113,7 +113,8 @@ def _kind_for(rng: random.Random, team: Team, world: _World) -> tuple[str, Team]
     if team.service == Service.CHILDREN_IN_CARE:
         return K.TEAM_TRANSFER, rng.choice(world.social_care)
     roll = rng.random()
-    if roll < 0.2:
+    # Few children come into care at once: a county has tens of these live, not thousands.
+    if roll < 0.03:
         return K.CIN_TO_CIC, world.cic
     if roll < 0.5:
         return K.STEP_DOWN, rng.choice(world.early_help)
@@ -181,6 +182,9 @@ def _details(transfer: Transfer, rng, world: _World, now):
             transfer_id=transfer.pk,
             supervisor_id=world.manager(transfer.from_team),
             eh_worker_id=transfer.requested_by_id,
+            # A completed step-up had its joint visit and 10-day discussion.
+            joint_visit_at=transfer.closed_at if transfer.status == S.COMPLETED else None,
+            ten_day_discussion_at=transfer.closed_at if transfer.status == S.COMPLETED else None,
             concerns=SCALE_NOTE,
             work_tried=SCALE_NOTE,
             why_now=SCALE_NOTE,

@@ -48,9 +48,7 @@ def involved_case_branches(user: User, teams: QuerySet[Team]) -> list[QuerySet]:
         kept.filter(requested_by=user).values("case_id"),
         kept.filter(step_up__supervisor=user).values("case_id"),
         kept.filter(step_up__eh_worker=user).values("case_id"),
-        kept.filter(from_team__in=Team.objects.filter(manager=user).values("pk")).values(
-            "case_id"
-        ),
+        kept.filter(from_team__in=Team.objects.filter(manager=user).values("pk")).values("case_id"),
     ]
 
 
@@ -161,12 +159,45 @@ def transfers_needing_action(user: User) -> QuerySet[Transfer]:
     condition = Q(kind=TransferKind.STEP_UP) & condition
     condition |= _team_moves_needing(user)
     condition |= Q(pk__in=_cin_to_cic_needing(user))
+    # The conditions above, an OR across joins, would be tried on every transfer; they are
+    # tried only on the user's candidates, found first through indexes (issue 14).
     return (
-        _with_due(Transfer.objects.filter(condition))
+        _with_due(Transfer.objects.filter(pk__in=_candidate_ids(user)).filter(condition))
         .select_related("case", "from_team", "to_team")
         .order_by(*BY_DEADLINE, "created_at")
-        .distinct()
     )
+
+
+def _candidate_ids(user: User) -> list[int]:
+    """Every transfer that could be waiting on the user: live (or refused, for the refusal
+    to accept or escalate) and tied to them by a team or by name; the completed step-ups
+    whose joint visit they still owe. One round trip; each branch is served by an index."""
+    waiting = Transfer.objects.filter(status__in=[*LIVE, S.NOT_AGREED]).order_by()
+    own = teams_of(user).values("pk")
+    branches = [
+        waiting.filter(to_team__in=own),
+        waiting.filter(from_team__in=own),
+        waiting.filter(assigned_to=user),
+        waiting.filter(allocated_worker=user),
+        waiting.filter(case__allocated_worker=user),
+        waiting.filter(step_up__supervisor=user),
+        Transfer.objects.filter(
+            status__in=[S.ALLOCATED, S.COMPLETED], step_up__eh_worker=user
+        ).order_by(),
+    ]
+    if user.has_role(Role.LOCALITY_LEAD):
+        localities = teams_of(user).exclude(locality="").values("locality")
+        branches.append(waiting.filter(status=S.NOT_AGREED, from_team__locality__in=localities))
+    if user.has_role(Role.OPERATIONAL_MANAGER):
+        from people.selectors import teams_visible_to
+
+        branches.append(
+            waiting.filter(
+                status=S.CARE_CONFIRMED, from_team__in=teams_visible_to(user).values("pk")
+            )
+        )
+    first, *rest = (b.values_list("pk", flat=True) for b in branches)
+    return list(first.union(*rest))
 
 
 def _managed(user: User) -> QuerySet[Team]:
@@ -202,7 +233,7 @@ def _team_moves_needing(user: User) -> Q:
         | (sending_managers & Q(status=S.ALLOCATED))
         | (preparing & summary_to_write & Q(case__allocated_worker=user))
         | Q(status=S.ALLOCATED, case__allocated_worker=user, from_team=F("case__current_team"))
-        & (Q(notifications__isnull=True) | _joint_visit_missing())
+        & (~Exists(_notifications()) | _joint_visit_missing())
     )
 
 
@@ -226,7 +257,8 @@ def _cin_to_cic_needing(user: User) -> list[int]:
     if user.has_role(Role.OPERATIONAL_MANAGER):
         from people.selectors import teams_visible_to
 
-        related |= Q(from_team__in=teams_visible_to(user).values("pk"))
+        # Their one step is the Children in Care team for a confirmed request (actions.py).
+        related |= Q(from_team__in=teams_visible_to(user).values("pk"), status=S.CARE_CONFIRMED)
     candidates = (
         Transfer.objects.filter(related, kind=TransferKind.CIN_TO_CIC, stage__in=LIVE_STAGES)
         .select_related("case", "from_team", "to_team", "cin_to_cic")
@@ -235,6 +267,13 @@ def _cin_to_cic_needing(user: User) -> list[int]:
     return [
         t.pk for t in candidates if {a.label for a in transfer_actions(t, user)} - OPTIONAL_STEPS
     ]
+
+
+def _notifications() -> QuerySet:
+    """Who-was-told records of the transfer: an EXISTS, not a join, so no row repeats."""
+    from casework.models import NotificationRecord
+
+    return NotificationRecord.objects.filter(transfer=OuterRef("pk"))
 
 
 def _joint_visit_missing() -> Q:
