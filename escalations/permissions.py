@@ -44,10 +44,32 @@ def close(concern, user) -> bool:
     return on_duty_team(concern, user)
 
 
+OVERSIGHT_ROLES = (
+    Role.SERVICE_MANAGER,
+    Role.OPERATIONAL_MANAGER,
+    Role.ASSISTANT_DIRECTOR,
+    Role.INTEGRATED_FAMILY_SERVICES_MANAGER,
+)
+
+
+def _oversees(user, team) -> bool:
+    """A manager above team level whose scope covers the team: the breach escalations of its
+    deadlines reach them, so its escalations and concerns open for them."""
+    from people.selectors import teams_visible_to
+
+    return (
+        user.is_active
+        and user.has_role(*OVERSIGHT_ROLES)
+        and teams_visible_to(user).filter(pk=team.pk).exists()
+    )
+
+
 def see(concern, user) -> bool:
-    """The duty team, who raised it, and whoever sees the case."""
+    """The duty team, who raised it, whoever oversees the duty team, and whoever sees the
+    case."""
     return (
         on_duty_team(concern, user)
+        or _oversees(user, concern.duty_team)
         or (concern.raised_by_id == user.pk and user.is_active)
         or sees_case(concern.case, user)
     )
@@ -119,6 +141,8 @@ def see_escalation(escalation, user) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if user.pk == escalation.raised_by_id or user_manages_team(user, escalation.team):
+        return True
+    if _oversees(user, escalation.team):
         return True
     if any(holds_level(escalation, user, n) for n in range(1, escalation.level + 1)):
         return True

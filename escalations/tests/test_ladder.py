@@ -481,7 +481,7 @@ def test_a_held_child_in_need_goes_to_the_director_when_the_service_manager_is_s
     assert escalate_overdue(later + timedelta(days=10))["escalated"] == 0
 
 
-def test_a_concern_duty_has_not_answered_reaches_the_service_manager(town):
+def test_a_concern_duty_has_not_answered_reaches_the_service_manager(town, client):
     from escalations.services import concern_raise
 
     sm = UserFactory(username="t.sm", roles=[Role.SERVICE_MANAGER], teams=[town.duty])
@@ -497,4 +497,8 @@ def test_a_concern_duty_has_not_answered_reaches_the_service_manager(town):
     later = deadline.due_at + timedelta(hours=1, minutes=1)
     with time_machine.travel(later, tick=False):
         sweep(later)
-    assert emails_to(sm, "Escalation").exists()
+    email = emails_to(sm, "Escalation").get()
+    # Its link opens for them, though the child's case is in another service.
+    client.force_login(sm)
+    assert client.get(concern.get_absolute_url()).status_code == 200
+    assert concern.get_absolute_url() in email.body_text

@@ -190,3 +190,34 @@ def test_a_suspension_request_form_and_its_notification(client, world):
     assert "Transfer Protocol Contingency Planning" in notification.content.decode()
     client.force_login(world.cin_sw)
     assert client.get(url).status_code == 403
+
+
+def test_every_email_of_an_escalation_opens_for_its_recipient(client, world, walk, director):
+    """Raised, passed up by a breach (with the deadline engine's own reminder, breach and
+    escalation emails), decided: every link in every email opens for whoever received it."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from deadlines.sweep import sweep
+    from escalations.services import escalate_overdue, escalation_resolve
+
+    transfer = refused(world, walk)
+    OutboxEmail.objects.all().delete()
+    escalation = escalation_raise(
+        kind=K.REFUSED_STEP_UP, transfer=transfer, by=world.locality_lead, reason="Risk rising"
+    )
+    due = escalation.response_deadline.due_at
+    for moment in (due - timedelta(hours=2), due + timedelta(minutes=1), due + timedelta(days=2)):
+        with time_machine.travel(moment, tick=False):
+            sweep(moment)
+            escalate_overdue(moment)
+    escalation.refresh_from_db()
+    assert escalation.level == 2
+    escalation_resolve(escalation=escalation, by=director, outcome=Outcome.UPHELD, note="Stands")
+    emails = list(OutboxEmail.objects.select_related("recipient"))
+    assert {e.recipient for e in emails} >= {world.service_manager, director, world.locality_lead}
+    for email in emails:
+        path = re.search(r"https?://[^/\s]+(/\S+)", email.body_text).group(1)
+        client.force_login(email.recipient)
+        assert client.get(path).status_code == 200, (email.subject, email.recipient)
