@@ -2,13 +2,14 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django import forms
 
+from casetransfer.forms import TextField
 from people.models import Team, User
 
 from .choices import PlanType
 
 
 class CaseSearchForm(forms.Form):
-    q = forms.CharField(
+    q = TextField(
         label="Name or case number",
         required=False,
         max_length=100,
@@ -41,7 +42,7 @@ class AllocateForm(forms.Form):
         empty_label="Choose a worker",
         error_messages={"required": "Choose the worker to allocate the case to"},
     )
-    reason = forms.CharField(
+    reason = TextField(
         label="Reason (optional)",
         required=False,
         max_length=300,
@@ -63,7 +64,7 @@ class AllocateForm(forms.Form):
 
 
 class CloseToSocialCareForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label="Why is Social Care closing the case?",
         help_text=(
             "For 12 weeks, a step-up from Early Help comes back to you, to allocate to your team "
@@ -90,7 +91,7 @@ class StepDownForm(forms.Form):
         empty_label="Choose a team",
         error_messages={"required": "Choose the Early Help or Graft team"},
     )
-    reason = forms.CharField(
+    reason = TextField(
         label="Why is the case stepping down?",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -109,7 +110,7 @@ class StepDownForm(forms.Form):
 
 
 class HoldForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label="Why can no social worker be allocated yet?",
         help_text=(
             "While you hold the case you are responsible for its visits, reviews and oversight, "

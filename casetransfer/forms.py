@@ -1,6 +1,12 @@
+from datetime import date
+
+from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 class LoginForm(AuthenticationForm):
@@ -19,3 +25,175 @@ class LoginForm(AuthenticationForm):
             Field.text("password", field_width=Fluid.ONE_HALF),
             Button("login", "Sign in"),
         )
+
+
+# The shared form layer: fields that speak the GOV.UK Design System's error message patterns.
+# Every app's forms build their questions from these, so the wording is the same everywhere.
+
+UNREADABLE = "\ufffd"  # what Django puts in place of bytes that are not UTF-8
+
+
+def _subject(label: str, required_message: str = "") -> str:
+    """What the error messages call the answer: "Enter the concerns" gives "The concerns"."""
+    if required_message.startswith("Enter "):
+        rest = required_message.removeprefix("Enter ")
+        return rest[0].upper() + rest[1:]
+    label = str(label).removesuffix(" (optional)")
+    return "Your answer" if label.endswith("?") else label
+
+
+class TextField(forms.CharField):
+    """Text with a limit the person can see (GOV.UK character count), never cut silently.
+
+    No `maxlength` attribute: a long paste is kept and the error says by how much it is over.
+    Bytes that are not UTF-8 are refused rather than stored as U+FFFD."""
+
+    def __init__(self, *, subject: str = "", **kwargs):
+        kwargs.setdefault("max_length", 5000)
+        super().__init__(**kwargs)
+        self.subject = subject or _subject(
+            self.label or "", self.error_messages.get("required", "")
+        )
+        self.error_messages["max_length"] = (
+            f"{self.subject} must be {self.max_length:,} characters or fewer"
+        )
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        if isinstance(widget, forms.Textarea):
+            # GOV.UK Frontend's character count finds its textarea by this class;
+            # templates/gds/field.html adds the count's message.
+            attrs["class"] = "govuk-js-character-count"
+            attrs.setdefault("aria-describedby", "")
+        return attrs
+
+    def validate(self, value):
+        super().validate(value)
+        if UNREADABLE in value:
+            raise ValidationError(
+                f"{self.subject} has characters that could not be read. Type it in again",
+                code="unreadable",
+            )
+
+
+def text_area(
+    label: str,
+    required_message: str = "",
+    *,
+    required: bool = True,
+    help_text: str = "",
+    max_length: int = 5000,
+    rows: int = 4,
+) -> TextField:
+    return TextField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": required_message or f"Enter the {str(label).lower()}"},
+    )
+
+
+def text_line(
+    label: str,
+    required_message: str = "",
+    *,
+    required: bool = True,
+    help_text: str = "",
+    max_length: int = 120,
+) -> TextField:
+    return TextField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_length=max_length,
+        error_messages={"required": required_message or f"Enter the {str(label).lower()}"},
+    )
+
+
+def yes_no(label: str, required_message: str, help_text: str = "") -> forms.TypedChoiceField:
+    """A yes/no question. GOV.UK: "Select yes if ..." in words that fit the question."""
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": required_message},
+    )
+
+
+DATE_PARTS = ("day", "month", "year")
+
+
+class DateField(DateInputField):
+    """GOV.UK date input with its error messages: "Date of the visit must include a month",
+    "must be a real date", "Year must include 4 numbers"; never a Python message, never a 500
+    on a huge number. The error is kept on the box it is about, for the error summary's link.
+
+    `past`: the date must be today or earlier. `earliest`: no date before it."""
+
+    def __init__(
+        self,
+        *,
+        label: str,
+        required: bool = True,
+        help_text: str = "For example, 27 3 2026",
+        past: bool = False,
+        earliest: date | None = None,
+        **kwargs,
+    ):
+        super().__init__(label=label, required=required, help_text=help_text, **kwargs)
+        self.subject = label[0].upper() + label[1:]
+        self.past, self.earliest = past, earliest
+        self.error_messages["required"] = f"Enter the {label[0].lower() + label[1:]}"
+        self.error_messages["incomplete"] = self.error_messages["required"]
+
+    def _fail(self, message: str, boxes: list[int]):
+        for index in boxes:
+            self.fields[index].widget.errors.append(message)
+        raise ValidationError(message, code="invalid_date")
+
+    def clean(self, value):
+        if self.disabled and not isinstance(value, list):
+            value = self.widget.decompress(value)
+        for field in self.fields:
+            field.widget.errors = []
+        parts = [str(v).strip() if v is not None else "" for v in (value or [None] * 3)][:3]
+        parts += [""] * (3 - len(parts))
+        if not any(parts):
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        missing = [i for i, part in enumerate(parts) if not part]
+        if missing:
+            names = " and ".join(DATE_PARTS[i] for i in missing)
+            self._fail(f"{self.subject} must include a {names}", missing)
+        not_numbers = [
+            i for i, part in enumerate(parts) if not part.isascii() or not part.isdigit()
+        ]
+        if not_numbers:
+            self._fail(f"{self.subject} must be a real date", not_numbers)
+        if len(parts[2]) != 4:
+            self._fail("Year must include 4 numbers", [2])
+        day, month, year = (int(part) for part in parts)
+        try:
+            value = date(year, month, day)
+        except (ValueError, OverflowError):
+            self._fail(f"{self.subject} must be a real date", [1] if not 1 <= month <= 12 else [0])
+        today = timezone.localdate()
+        if self.past and value > today:
+            self._fail(f"{self.subject} must be today or in the past", [0, 1, 2])
+        if self.earliest and value < self.earliest:
+            self._fail(
+                f"{self.subject} must be the same as or after {self.earliest:%-d %B %Y}", [0, 1, 2]
+            )
+        self.validate(value)
+        self.run_validators(value)
+        return value
+
+
+def date_field(label: str, *, required: bool = True, **kwargs) -> DateField:
+    return DateField(label=label, required=required, **kwargs)

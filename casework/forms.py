@@ -7,6 +7,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, ConditionalQuestion, ConditionalRadios, Field, Layout
 from django import forms
 
+from casetransfer.forms import TextField
 from deadlines.calendar import LONDON
 from people.models import User
 from transfers.forms import _date, _parse_time, _text, _time
@@ -257,7 +258,7 @@ class MeetingHeldForm(forms.Form):
 
 
 class NotificationForm(forms.Form):
-    recipient_name = forms.CharField(
+    recipient_name = TextField(
         label="Who was told?",
         help_text="A name, or the agency and role, for example: Head of Year, Oak School.",
         max_length=200,

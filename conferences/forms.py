@@ -1,14 +1,15 @@
 """Forms for each step of a transfer-in request. They check what a person typed; the services
 check the protocol (who may, in which state, dates against the request)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Fluid, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from casetransfer.forms import DateField, date_field, text_area, text_line
 from deadlines.calendar import LONDON
 from people.models import Service, Team, User
 from people.roles import Role
@@ -22,39 +23,32 @@ MAX_CHILDREN = 4
 
 
 def _text(label: str, required_message: str, *, required: bool = True, help_text: str = ""):
-    return forms.CharField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=5000,
-        error_messages={"required": required_message},
-    )
+    return text_area(label, required_message, required=required, help_text=help_text)
 
 
 def _line(label: str, required_message: str = "", *, required: bool = True, max_length=120):
-    return forms.CharField(
-        label=label,
+    return text_line(label, required_message, required=required, max_length=max_length)
+
+
+def _date(label: str, *, required: bool = True, help_text: str = "For example, 27 3 2026", **kw):
+    return date_field(label, required=required, help_text=help_text, **kw)
+
+
+def _date_of_birth(label: str, *, required: bool) -> DateField:
+    """A child's date of birth: not in the future, and within the last 25 years (care leavers
+    are supported to 25)."""
+    today = timezone.localdate()
+    return _date(
+        label,
         required=required,
-        max_length=max_length,
-        error_messages={"required": required_message or f"Enter the {label.lower()}"},
+        help_text="For example, 27 3 2015",
+        past=True,
+        earliest=date(today.year - 25, 1, 1),
     )
-
-
-def _date(label: str, *, required: bool = True, help_text: str = "For example, 27 3 2026"):
-    field = DateInputField(label=label, help_text=help_text, required=required)
-    field.error_messages["required"] = f"Enter the {label.lower()}"
-    field.error_messages["incomplete"] = f"Enter the {label.lower()} as day, month and year"
-    return field
 
 
 def _time(label: str) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        help_text="24-hour clock, for example 14:30",
-        max_length=5,
-        error_messages={"required": f"Enter the {label.lower()}"},
-    )
+    return text_line(label, help_text="24-hour clock, for example 14:30", max_length=5)
 
 
 def _helper(*fields, submit: str, warning: bool = False) -> FormHelper:
@@ -112,6 +106,7 @@ class ReceiveForm(StepForm):
         error_messages={
             "required": "Enter the social worker's email",
             "invalid": "Enter an email address in the correct format, like name@example.org",
+            "max_length": "The social worker's email must be 320 characters or fewer",
         },
     )
     ola_social_worker_phone = _line("Social worker's phone", max_length=40)
@@ -136,7 +131,7 @@ class ReceiveForm(StepForm):
             self.fields[f"child_{n}_last_name"] = _line(
                 "Last name" + suffix, f"Enter child {n}'s last name", required=required
             )
-            self.fields[f"child_{n}_date_of_birth"] = _date(
+            self.fields[f"child_{n}_date_of_birth"] = _date_of_birth(
                 "Date of birth" + suffix, required=required
             )
             self.fields[f"child_{n}_ola_reference"] = _line(

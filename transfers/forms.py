@@ -4,7 +4,6 @@ protocol (who may, in which state, and the dates against the case's history)."""
 import re
 from datetime import datetime, time
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import (
     Button,
@@ -18,53 +17,30 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, When
 
+from casetransfer.forms import DateField, date_field, text_area, text_line, yes_no
 from deadlines.calendar import LONDON
 from people.models import Team, User
 
 from .models import LookedAfterReason, SocialCareOutcome
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
-
 
 def _yes_no(label: str, help_text: str = "", required_message: str = "") -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
-        label=label,
-        help_text=help_text,
-        choices=YES_NO,
-        coerce=lambda v: v == "yes",
-        widget=forms.RadioSelect,
-        error_messages={"required": required_message or f"Select yes or no: {label.lower()}"},
-    )
+    return yes_no(label, required_message or f"Select yes or no: {label.lower()}", help_text)
 
 
 def _text(label: str, required_message: str, *, required: bool = True, help_text: str = ""):
-    return forms.CharField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=5000,
-        error_messages={"required": required_message},
-    )
+    return text_area(label, required_message, required=required, help_text=help_text)
 
 
-def _date(label: str, help_text: str = "For example, 27 3 2026") -> DateInputField:
-    field = DateInputField(label=label, help_text=help_text)
-    field.error_messages["required"] = f"Enter the {label.lower()}"
-    field.error_messages["incomplete"] = f"Enter the {label.lower()} as day, month and year"
-    return field
+def _date(label: str, help_text: str = "For example, 27 3 2026") -> DateField:
+    return date_field(label, help_text=help_text)
 
 
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
 def _time(label: str) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        help_text="24-hour clock, for example 14:30",
-        max_length=5,
-        error_messages={"required": f"Enter the {label.lower()}"},
-    )
+    return text_line(label, help_text="24-hour clock, for example 14:30", max_length=5)
 
 
 def _parse_time(value: str) -> time:
@@ -210,8 +186,13 @@ class SendStepUpForm(forms.Form):
 
     request_summary = _text("Reason for the request", "Enter the reason for the request")
     current_risks = _text("Current risks and safety plan", "Enter the current risks")
-    family_informed = _yes_no("Has the family been told about the request?")
-    family_agrees = _yes_no("Does the family agree?")
+    family_informed = _yes_no(
+        "Has the family been told about the request?",
+        required_message="Select yes if the family has been told about the request",
+    )
+    family_agrees = _yes_no(
+        "Does the family agree?", required_message="Select yes if the family agrees"
+    )
     consent_note = _text(
         "Why has the family not been told, or why go ahead without their agreement?",
         "Enter the reason",
@@ -338,22 +319,22 @@ class DutyDecisionForm(forms.Form):
 
     discussion_date = _date("Date of the discussion")
     discussion_time = _time("Time of the discussion")
-    agreed = _yes_no("Is the step-up agreed?", required_message="Select yes if it is agreed")
+    agreed = _yes_no(
+        "Is the step-up agreed?", required_message="Select yes if the step-up is agreed"
+    )
     agreed_outcome = forms.ChoiceField(
         label="What happens next?",
         choices=AGREED_CHOICES,
         widget=forms.RadioSelect,
         required=False,
     )
-    contact_reference = forms.CharField(
-        label="Contact reference (EHM)",
+    contact_reference = text_line(
+        "Contact reference (EHM)",
         required=False,
         max_length=40,
         help_text="The contact created with 'step up to SC'.",
     )
-    referral_reference = forms.CharField(
-        label="Referral reference (LCS)", required=False, max_length=40
-    )
+    referral_reference = text_line("Referral reference (LCS)", required=False, max_length=40)
     refused_outcome = forms.ChoiceField(
         label="What happens next?",
         choices=REFUSED_CHOICES,
@@ -729,12 +710,9 @@ class AllocateReceivingForm(forms.Form):
 class NoteForm(forms.Form):
     """One required text box and a button."""
 
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
-
     def __init__(self, *args, label: str, required_message: str, submit: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["note"].label = label
-        self.fields["note"].error_messages["required"] = required_message
+        self.fields["note"] = text_area(label, required_message)
         self.helper = _helper(Field.textarea("note"), submit=submit)
 
 
@@ -757,9 +735,7 @@ class AccessToCareForm(forms.Form):
 class NotifyAdministratorForm(forms.Form):
     due_by = _date("Date the case is due to transfer by")
     summary = _text("Brief summary", "Enter a brief summary")
-    ics_number = forms.CharField(
-        label="ICS number", max_length=30, error_messages={"required": "Enter the ICS number"}
-    )
+    ics_number = text_line("ICS number", "Enter the ICS number", max_length=30)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
