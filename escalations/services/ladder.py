@@ -705,6 +705,12 @@ def suspension_end(*, escalation: Escalation, by: User | None, note: str = "") -
     if team.capacity == Capacity.PROTOCOL_SUSPENDED:
         team.capacity_note = ""
         apply_transition(team, "restore", by=by, note=reason, state_field="capacity")
+        # A child still waiting for a worker there keeps the team's capacity escalated.
+        if _already_live(team=team, kind=K.CAPACITY):
+            team.capacity_note = "Capacity escalation still open"
+            apply_transition(
+                team, "escalate_capacity", by=by, note=team.capacity_note, state_field="capacity"
+            )
     now = timezone.now()
     escalation.suspension_ended_at, escalation.suspension_ended_by = now, by
     escalation.suspension_end_note = reason

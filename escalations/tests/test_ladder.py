@@ -502,3 +502,16 @@ def test_a_concern_duty_has_not_answered_reaches_the_service_manager(town, clien
     client.force_login(sm)
     assert client.get(concern.get_absolute_url()).status_code == 200
     assert concern.get_absolute_url() in email.body_text
+
+
+def test_ending_a_suspension_keeps_a_capacity_escalation_that_is_still_open(world, ifsm, director):
+    case = CaseFactory(current_team=world.cin, plan_type=PlanType.CP, allocated_worker=None)
+    escalation_raise(kind=K.CAPACITY, case=case, by=world.cin_tm, reason="Nobody free")
+    suspended = suspension(world)
+    escalation_escalate(escalation=suspended, by=ifsm, note="To the AD")
+    escalation_resolve(escalation=suspended, by=director, outcome=Outcome.APPROVED, note="Yes")
+    world.cin.refresh_from_db()
+    assert world.cin.capacity == Capacity.PROTOCOL_SUSPENDED
+    suspension_end(escalation=suspended, by=ifsm, note="Over")
+    world.cin.refresh_from_db()
+    assert world.cin.capacity == Capacity.CAPACITY_ESCALATED
