@@ -53,12 +53,14 @@ class Sink:
         self.controller = None
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        # Kept first, then answered slowly: as a real server that has queued the message when
+        # the end of the data arrives, and is slow to say so.
         for line in envelope.content.decode("utf-8", "replace").splitlines():
             if line.startswith("Subject: "):
                 self.subjects.append(line[len("Subject: ") :])
                 break
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def start(self):
