@@ -21,6 +21,8 @@ OPTIONAL = {
     "Record a meeting",
     "Print the notification letter",
     "Enter the first Looked After review date",
+    # A manager may escalate a declined or stuck transfer; nothing waits on them to.
+    "Escalate to the service manager",
 }
 # The allocated social worker's (and, for the visit, the Early Help worker's) to do; their
 # managers may record them on their behalf.
