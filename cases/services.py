@@ -425,6 +425,10 @@ def case_hold_by_team_leader(*, case: Case, by: User, reason: str) -> Case:
         state_field="allocation",
         check_permission=True,
     )
+    # Seed 001 s2.6: the service manager sees the held child, with the team leader's visits.
+    from escalations.services import held_cin_raise
+
+    held_cin_raise(case=case, by=by, reason=reason)
     return case
 
 

@@ -5,7 +5,7 @@ from cases.demo import DEMO_PASSWORD, seed_demo
 from cases.scale import SCALE_FROM, add_historical_deadlines, scale_transfers
 from casework.demo import seed_casework
 from conferences.demo import seed_conferences
-from escalations.demo import seed_concerns
+from escalations.demo import seed_concerns, seed_escalations
 from transfers.demo import seed_cin_to_cic, seed_step_ups, seed_team_moves
 
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
             moves += seed_cin_to_cic()
             seed_casework()
             seed_concerns()
+            seed_escalations()
             seed_conferences()
         # At scale, transfers of every kind in every state and their deadlines grow with the
         # cases (about one live transfer for every five cases); small demos keep the hand-made set.
