@@ -515,3 +515,34 @@ def test_ending_a_suspension_keeps_a_capacity_escalation_that_is_still_open(worl
     suspension_end(escalation=suspended, by=ifsm, note="Over")
     world.cin.refresh_from_db()
     assert world.cin.capacity == Capacity.CAPACITY_ESCALATED
+
+
+def _breach_and_sweep(escalation):
+    later = escalation.response_deadline.due_at + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        sweep(later)
+        escalate_overdue(later)
+    escalation.refresh_from_db()
+    return escalation
+
+
+def test_a_declined_transfer_nobody_answers_goes_to_the_director_who_upholds_it(
+    world, declined, director
+):
+    escalation = escalation_raise(
+        kind=K.BLOCKED_TRANSFER, transfer=declined, by=world.cin_tm, reason="They moved"
+    )
+    escalation = _breach_and_sweep(escalation)
+    assert escalation.level == 2 and level_holders(escalation) == [director]
+    escalation_resolve(
+        escalation=escalation, by=director, outcome=Outcome.UPHELD, note="Outside the remit"
+    )
+    declined.refresh_from_db()
+    assert declined.status == TransferStatus.DECLINED
+    assert emails_to(world.cin_tm, "Escalation decided").exists()
+
+
+def test_a_suspension_the_ifsm_does_not_answer_reaches_the_director(world, ifsm, director):
+    escalation = _breach_and_sweep(suspension(world))
+    assert escalation.level == 2 and level_holders(escalation) == [director]
+    assert outcomes_for(escalation) == [Outcome.APPROVED, Outcome.REFUSED]
