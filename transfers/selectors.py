@@ -400,6 +400,29 @@ class NextStep:
     due_at: datetime | None = None
 
 
+def _escalation_next_step(transfer: Transfer) -> "NextStep | None":
+    """A refusal escalated: the request waits on the escalation's current level."""
+    from escalations.models import LIVE_ESCALATION
+    from escalations.services import level_holders
+    from escalations.services.ladder import level_of
+
+    escalation = (
+        transfer.escalations.filter(status__in=LIVE_ESCALATION)
+        .select_related("response_deadline", "team", "raised_by")
+        .first()
+    )
+    if escalation is None:
+        return None
+    level = level_of(escalation)
+    holders = ", ".join(str(p) for p in level_holders(escalation)) or "nobody yet"
+    deadline = escalation.response_deadline
+    return NextStep(
+        "Decide the escalation of this refusal",
+        f"{level.title if level else 'the next level'} ({holders})",
+        deadline.due_at if deadline else None,
+    )
+
+
 def next_step(transfer: Transfer, deadlines=None) -> NextStep | None:
     """The step the request waits on, its owner and its deadline (None when it is over)."""
     step_up = getattr(transfer, "step_up", None)
@@ -410,6 +433,10 @@ def next_step(transfer: Transfer, deadlines=None) -> NextStep | None:
     }
     due = min(open_due.values()) if open_due else None
     status = transfer.status
+    if status in (S.NOT_AGREED, S.DECLINED):
+        escalated = _escalation_next_step(transfer)
+        if escalated is not None:
+            return escalated
     if transfer.is_team_move:
         return _team_move_next_step(transfer, due)
     if transfer.kind == TransferKind.CIN_TO_CIC:

@@ -221,3 +221,14 @@ def test_every_email_of_an_escalation_opens_for_its_recipient(client, world, wal
         path = re.search(r"https?://[^/\s]+(/\S+)", email.body_text).group(1)
         client.force_login(email.recipient)
         assert client.get(path).status_code == 200, (email.subject, email.recipient)
+
+
+def test_the_request_page_says_the_refusal_waits_on_the_escalation(client, world, walk):
+    transfer = refused(world, walk)
+    escalation_raise(
+        kind=K.REFUSED_STEP_UP, transfer=transfer, by=world.locality_lead, reason="Risk rising"
+    )
+    client.force_login(world.supervisor)
+    step = client.get(transfer.get_absolute_url()).context["next_step"]
+    assert step.what == "Decide the escalation of this refusal"
+    assert str(world.service_manager) in step.who and step.due_at is not None
