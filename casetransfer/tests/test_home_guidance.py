@@ -1,0 +1,28 @@
+"""Roles whose lists are often empty still learn from their home page what they do here."""
+
+import pytest
+
+from people.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("role", "link"),
+    [
+        (Role.CCA, "/conferences/"),
+        (Role.INDEPENDENT_CHAIR, "/conferences/chair/"),
+        (Role.QA_SERVICE_MANAGER, "/conferences/qa/"),
+    ],
+)
+def test_the_home_page_says_what_the_role_does_here(client, make_user, role, link):
+    client.force_login(make_user(roles=[role]))
+    content = client.get("/").content.decode()
+    assert "What you do here" in content
+    assert f'href="{link}"' in content
+    assert client.get(link).status_code == 200
+
+
+def test_a_worker_gets_no_guidance_panel(client, make_user):
+    client.force_login(make_user(roles=[Role.SOCIAL_WORKER]))
+    assert "What you do here" not in client.get("/").content.decode()
