@@ -56,7 +56,9 @@ class SecurityHeadersMiddleware:
             request_ip.reset(token)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            add_never_cache_headers(response)
+            # A download that already says no-store keeps its own header.
+            if "no-store" not in response.get("Cache-Control", ""):
+                add_never_cache_headers(response)
             _restart_idle_clock(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

@@ -209,7 +209,10 @@ class StepUpStartView(CaseMixin, FormView):
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
-            "supervisors": supervisors_for(self.case.current_team),
+            # The requester never reviews their own discussion (issue 13).
+            "supervisors": supervisors_for(self.case.current_team).exclude(
+                pk=self.request.user.pk
+            ),
         }
 
     def get_context_data(self, **kwargs):

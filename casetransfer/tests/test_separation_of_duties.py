@@ -52,6 +52,9 @@ def test_the_start_page_refuses_it_in_plain_words(client, world):  # noqa: F811
     )
     assert response.status_code == 200
     assert not Transfer.objects.exists()
+    # They are not offered as their own reviewer.
+    offered = response.context["form"].fields["supervisor"].queryset
+    assert world.supervisor not in offered
 
 
 def test_a_supervisor_who_asks_names_another_who_reviews(world):  # noqa: F811
