@@ -103,6 +103,22 @@ def audit_record(
     )
 
 
+def save_audited(
+    instance: models.Model, *, actor, subject: models.Model, action: str, case=None, note=""
+) -> AuditEvent | None:
+    """Save `instance` and record the fields that changed from its saved row ({field: [before,
+    after]}), when any did: for the detail rows a step fills in beside its transition (a
+    step-up's references, decisions and actions)."""
+    before = saved_values(instance)
+    instance.save()
+    changes = changed_since(before, instance)
+    if not changes:
+        return None
+    return audit_record(
+        actor=actor, action=action, subject=subject, case=case, changes=changes, note=note
+    )
+
+
 def audit_read(*, actor, subject: models.Model, action: str = "case.view", note: str = ""):
     """A read of a child's record (a case page, a document, an export): who, when, which record,
     from which address. Kept off the case's own history (no `case`), so the page that lists

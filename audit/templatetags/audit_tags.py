@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "transfer.agree_escalation": "Agreed by Early Help",
     "transfer.refuse_escalation": "Not agreed by Early Help",
     "transfer.send_to_duty": "Step-up form sent to Social Care",
+    "stepup.details": "Step-up details recorded",
     "transfer.pick_up": "Picked up by Social Care",
     "transfer.agree_step_up": "Step-up agreed by Social Care",
     "transfer.refuse_step_up": "Step-up not agreed by Social Care",

@@ -27,3 +27,22 @@ def test_a_step_that_changes_nothing_else_records_only_what_moved(world):  # noq
     event = AuditEvent.objects.get(action="transfer.submit_to_manager", subject_id=str(transfer.pk))
     assert "status" not in event.changes
     assert all(before != after for before, after in event.changes.values())
+
+
+def test_the_step_up_details_each_step_fills_in_are_in_the_trail(world):  # noqa: F811
+    transfer = walk_step_up(world, TransferStatus.AWAITING_ALLOCATION)
+    details = AuditEvent.objects.filter(action="stepup.details", subject_id=str(transfer.pk))
+    changes = {}
+    for event in details:
+        changes.update(event.changes)
+    assert changes["eh_actions"] == ["", "Actions"]
+    assert changes["eh_outcome"] == ["", "Outcome"]
+    assert changes["request_summary"] == ["", "Summary"]
+    assert changes["contact_reference"] == ["", "C1"]
+    assert changes["referral_reference"] == ["", "R1"]
+    assert {event.actor for event in details} == {
+        world.eh_tm,
+        world.supervisor,
+        transfer.decided_by,
+    }
+    assert all(event.case_id == transfer.case_id for event in details)

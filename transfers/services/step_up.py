@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, save_audited
 from cases import services as case_services
 from cases.models import Case
 from deadlines.calendar import LONDON
@@ -282,7 +282,7 @@ def step_up_eh_decide(
     step_up.eh_decided_by, step_up.eh_decided_at = by, now
     step_up.eh_all_work_done, step_up.eh_threshold_met = all_work_done, threshold_met
     step_up.eh_outcome, step_up.eh_actions, step_up.eh_advice = outcome, actions, advice
-    step_up.save()
+    save_audited(step_up, actor=by, subject=transfer, case=transfer.case, action="stepup.details")
     if agreed:
         # The decision clock runs on until the form goes: the supervisor now holds it.
         for kind in EH_DECISION_KINDS:
@@ -420,7 +420,7 @@ def step_up_send(
         route.to_closing_manager,
         route.reason,
     )
-    step_up.save()
+    save_audited(step_up, actor=by, subject=transfer, case=transfer.case, action="stepup.details")
     _meet(transfer, EH_DECISION_KINDS, by, at=now, note="Step-up form sent")
     kind = Kind.STEP_UP_URGENT if transfer.urgent else Kind.STEP_UP_STANDARD
     deadline = deadline_start(
@@ -600,7 +600,7 @@ def step_up_decide(
     step_up = transfer.step_up
     step_up.discussion_held_at, step_up.sc_outcome = held_at, outcome
     step_up.contact_reference, step_up.referral_reference = contact_reference, referral_reference
-    step_up.save()
+    save_audited(step_up, actor=by, subject=transfer, case=transfer.case, action="stepup.details")
     _meet(transfer, DISCUSSION_KINDS, by, at=held_at, note="Discussion held")
     if agreed:
         _await_allocation(transfer, by=by, outcome=outcome, referral_reference=referral_reference)
