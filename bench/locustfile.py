@@ -1,5 +1,6 @@
-"""The load run's users (bench/run.py starts it): each signs in as one of the demo roles (a
-session bench/run.py made), then opens the home page and the weekly list."""
+"""The load run's users (bench/run.py starts it): each is one of the demo people, of mixed
+roles (a session bench/run.py made), opening the home page, and the weekly list if their role
+may."""
 
 import json
 import os
@@ -7,7 +8,7 @@ import random
 
 from locust import HttpUser, between, task
 
-SESSIONS = json.loads(os.environ.get("BENCH_SESSIONS", "[]"))
+SESSIONS = json.loads(os.environ.get("BENCH_SESSIONS", '{"home": [], "weekly": []}'))
 COOKIE = os.environ.get("BENCH_SESSION_COOKIE", "sessionid")
 
 
@@ -15,7 +16,8 @@ class CaseworkUser(HttpUser):
     wait_time = between(0.5, 1.5)
 
     def on_start(self) -> None:
-        self.client.cookies.set(COOKIE, random.choice(SESSIONS))
+        self.session = random.choice(SESSIONS["home"])
+        self.client.cookies.set(COOKIE, self.session)
 
     @task(3)
     def home(self) -> None:
@@ -23,4 +25,5 @@ class CaseworkUser(HttpUser):
 
     @task(1)
     def weekly_list(self) -> None:
-        self.client.get("/transfers/weekly/", name="weekly list")
+        if self.session in SESSIONS["weekly"]:
+            self.client.get("/transfers/weekly/", name="weekly list")

@@ -246,14 +246,19 @@ def _cin_to_cic_needing(user: User) -> list[int]:
     from the same table the buttons come from, over the few live ones they are part of."""
     from .actions import transfer_actions
 
-    from_or_to = teams_of(user).values("pk")
+    # Who can hold a step (transfers.permissions): a manager of either team, a team manager,
+    # assistant team manager or social worker in either, the worker allocated to the case or
+    # the transfer. Anyone else in the teams (a service manager, say) only has the optional
+    # steps, so their teams' transfers are not worked through one by one (issue 14).
     related = (
-        Q(from_team__in=from_or_to)
-        | Q(to_team__in=from_or_to)
-        | Q(from_team__manager=user)
+        Q(from_team__manager=user)
         | Q(to_team__manager=user)
         | Q(case__allocated_worker=user)
+        | Q(allocated_worker=user)
     )
+    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER, Role.SOCIAL_WORKER):
+        from_or_to = teams_of(user).values("pk")
+        related |= Q(from_team__in=from_or_to) | Q(to_team__in=from_or_to)
     if user.has_role(Role.OPERATIONAL_MANAGER):
         from people.selectors import teams_visible_to
 

@@ -1,0 +1,79 @@
+"""Case search and visibility at scale (issue 14): numbers by an indexed prefix, names word by
+word (with typo tolerance on PostgreSQL), scoped to what the user sees, counted in one pass."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.paging import SinglePassPaginator
+from cases.selectors import case_search, cases_visible_to
+from cases.tests.factories import CaseFactory
+from people.roles import Role
+from people.tests.factories import TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    mine, other = TeamFactory(name="Mine"), TeamFactory(name="Other")
+    worker = UserFactory(username="sw", roles=[Role.SOCIAL_WORKER], teams=[mine])
+    director = UserFactory(username="ad", roles=[Role.ASSISTANT_DIRECTOR])
+    amara = CaseFactory(
+        current_team=mine, first_name="Amara", last_name="Patel", ics_number="ICS100042"
+    )
+    amy = CaseFactory(current_team=mine, first_name="Amy", last_name="Smith", lcs_number="lcs77")
+    hidden = CaseFactory(
+        current_team=other, first_name="Amara", last_name="Patel", ics_number="ICS100043"
+    )
+    return {"worker": worker, "director": director, "amara": amara, "amy": amy, "hidden": hidden}
+
+
+def test_a_number_is_found_whatever_its_case_and_by_its_start(world):
+    worker = world["worker"]
+    assert list(case_search(user=worker, query="ICS100042")) == [world["amara"]]
+    assert list(case_search(user=worker, query="ics100042")) == [world["amara"]]
+    assert list(case_search(user=worker, query="LCS77")) == [world["amy"]]
+    # A prefix finds the numbers that start with it, only among the cases the user sees.
+    assert list(case_search(user=worker, query="ICS1000")) == [world["amara"]]
+    assert set(case_search(user=world["director"], query="ICS1000")) == {
+        world["amara"],
+        world["hidden"],
+    }
+
+
+def test_every_word_of_a_name_must_match(world):
+    worker = world["worker"]
+    assert list(case_search(user=worker, query="amara patel")) == [world["amara"]]
+    assert list(case_search(user=worker, query="smith")) == [world["amy"]]
+    assert list(case_search(user=worker, query="pat")) == [world["amara"]]
+    assert list(case_search(user=worker, query="amy patel")) == []
+
+
+@pytest.mark.postgres
+def test_a_name_with_a_typo_is_still_found_on_postgresql(world):
+    worker = world["worker"]
+    assert list(case_search(user=worker, query="amra patell")) == [world["amara"]]
+    assert list(case_search(user=worker, query="smyth")) == [world["amy"]]
+    # Nothing like it: nothing found.
+    assert list(case_search(user=worker, query="zbigniew")) == []
+
+
+def test_visibility_is_the_teams_and_the_allocated_cases(world):
+    worker = world["worker"]
+    assert set(cases_visible_to(worker)) == {world["amara"], world["amy"]}
+    elsewhere = CaseFactory(current_team=TeamFactory(name="Far"), allocated_worker=worker)
+    assert set(cases_visible_to(worker)) == {world["amara"], world["amy"], elsewhere}
+    assert set(cases_visible_to(world["director"])) >= {world["hidden"], elsewhere}
+
+
+def test_a_search_page_runs_the_search_once(world):
+    CaseFactory.create_batch(30, current_team=world["amara"].current_team, last_name="Patel")
+    results = case_search(user=world["worker"], query="patel")
+    with CaptureQueriesContext(connection) as queries:
+        page = SinglePassPaginator(results, 25).page(2)
+        assert page.paginator.count == 31
+        assert page.paginator.num_pages == 2
+        assert len(page.object_list) == 6
+    searches = [q for q in queries.captured_queries if "PATEL" in q["sql"].upper()]
+    assert len(searches) == 1
