@@ -1,9 +1,9 @@
 """Reading the weekly and historic transfer lists (seed 004), for every kind of transfer: only the
 shared fields of `Transfer` (the stage, the teams, the dates) are read, never a kind's steps.
 
-Every list is scoped by `cases_visible_to(user)`. Each page is a constant number of queries: the
-case, its team and the people named on a row come by `select_related`; the assistant team
-managers (the DTM column) by one prefetch; the next deadline by a subquery."""
+Every list is scoped by `cases.selectors.case_visibility(user)`. Each page is a constant number
+of queries: the case, its team and the people named on a row come by `select_related`; the
+assistant team managers (the DTM column) by one prefetch; the next deadline by a subquery."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from cases.choices import CareProceedings, LegalStatus
-from cases.selectors import cases_visible_to
+from cases.selectors import case_visibility
 from deadlines.calendar import LONDON
 from people.models import TeamMembership, User
 from people.roles import Role
@@ -287,6 +287,13 @@ def _filtered(rows: QuerySet, filters: Filters) -> QuerySet:
     return rows
 
 
+def _visible(rows: QuerySet, user: User) -> QuerySet:
+    """Rows whose case the user may see: a join on the case's team and worker, not a subquery
+    of every visible case (issue 14); no filter at all for those who see every case."""
+    visibility = case_visibility(user, prefix="case__")
+    return rows if visibility is None else rows.filter(visibility)
+
+
 def weekly_transfers(
     *,
     user: User | None,
@@ -299,7 +306,7 @@ def weekly_transfers(
     whose case the user may see (every transfer when `user` is None: the snapshot)."""
     rows = open_in_week(register_transfers(), week)
     if user is not None:
-        rows = rows.filter(case__in=cases_visible_to(user))
+        rows = _visible(rows, user)
     return sorted_rows(_filtered(rows, filters), sort, descending)
 
 
@@ -317,7 +324,7 @@ def snapshot_rows(
 ) -> QuerySet[SnapshotRow]:
     """A frozen week's rows, as they were, but only those whose case the user may see today:
     access follows today's teams, not the teams the reader was in that week."""
-    rows = snapshot.rows.filter(case__in=cases_visible_to(user))
+    rows = _visible(snapshot.rows.all(), user)
     return sorted_rows(_filtered(rows, filters), sort, descending)
 
 
@@ -347,6 +354,6 @@ def historic_transfers(
 ) -> QuerySet[Transfer]:
     """Completed, withdrawn and refused transfers whose case the user may see: the historic
     transfer list (seed 004: a completed transfer moves there)."""
-    rows = register_transfers().filter(stage__in=CLOSED_STAGES, case__in=cases_visible_to(user))
+    rows = _visible(register_transfers().filter(stage__in=CLOSED_STAGES), user)
     rows = search_cases(_filtered(rows, filters), query)
     return sorted_rows(rows, sort, descending)
