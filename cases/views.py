@@ -15,6 +15,7 @@ from transfers.selectors import case_transfers, eh_worker_involved
 from . import permissions as can
 from .actions import case_casework_actions, case_page_actions
 from .forms import AllocateForm, CaseSearchForm, CloseToSocialCareForm, HoldForm, StepDownForm
+from .paging import SinglePassPaginator
 from .selectors import (
     case_allocation_history,
     case_audit_history,
@@ -93,6 +94,11 @@ class CaseListView(ListView):
                 self.kwargs["page"] = page
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data())
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # A name or number search runs once, counted in the same query (issue 14).
+        paginator = SinglePassPaginator if self.query else self.paginator_class
+        return paginator(queryset, per_page, **kwargs)
 
     def get_queryset(self):
         saved = self.request.session.get(self.SESSION_KEY, {})
