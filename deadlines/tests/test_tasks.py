@@ -71,3 +71,21 @@ def test_beat_sweeps_every_sixty_seconds():
     assert entry["schedule"] == 60
     assert app.conf.beat_schedule["sweep-deadlines"]["schedule"] == 60
     assert settings.CELERY_TIMEZONE == "UTC"
+
+
+def test_the_filesystem_broker_keeps_every_folder_under_var(monkeypatch):
+    """kombu's filesystem broker defaults its control folder to ./control (celery.exchange in
+    the project root); with no REDIS_URL every folder it uses is under var/, which git ignores."""
+    import runpy
+    from pathlib import Path
+
+    from django.conf import settings
+
+    monkeypatch.setenv("REDIS_URL", "")
+    base = runpy.run_path(str(Path(settings.BASE_DIR) / "casetransfer" / "settings" / "base.py"))
+    options = base["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert base["CELERY_BROKER_URL"] == "filesystem://"
+    folders = ["data_folder_in", "data_folder_out", "processed_folder", "control_folder"]
+    for key in folders:
+        assert Path(options[key]).is_relative_to(base["VAR_DIR"]), key
+    assert Path(base["CELERY_BEAT_SCHEDULE_FILENAME"]).is_relative_to(base["VAR_DIR"])
