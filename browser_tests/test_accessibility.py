@@ -257,3 +257,26 @@ def test_the_weekly_list_for_the_readme(page, live_server, world):
     assert "Ashby" in page.content()
     shot(page, "weekly-list", readme=True)
     assert journey.violations == {}, journey.violations
+
+
+def test_the_admin_pages_pass_axe(page, live_server, world):
+    """The administrators are users too: every change list, and the forms they use most."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    sysadmin = UserFactory(username="sysadmin", is_staff=True, is_superuser=True)
+    walk_step_up(world, TransferStatus.WITH_DUTY)
+    journey = Journey(page, live_server.url)
+    journey.sign_in(sysadmin.username)
+    journey.goto("/admin/")
+    visited = 0
+    for model in admin.site._registry:
+        opts = model._meta
+        journey.goto(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        visited += 1
+    journey.goto(reverse("admin:people_user_change", args=[world.duty_tm.pk]))
+    journey.goto(reverse("admin:people_team_change", args=[world.duty.pk]))
+    journey.goto(reverse("admin:people_user_add"))
+    shot(page, "admin-user-add")
+    assert visited >= 8
+    assert journey.violations == {}, journey.violations
