@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BooleanField,
     Case,
@@ -93,9 +94,10 @@ def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
 
 def _with_due(transfers: QuerySet[Transfer]) -> QuerySet[Transfer]:
     """Annotate the earliest live deadline of each transfer, for sorting and display."""
+    # The content type's id, not a join to django_content_type in every row's subquery: each
+    # probe is then one look-up in the (subject_type, subject_id) index (issue 14).
     next_deadline = Deadline.objects.filter(
-        subject_type__model="transfer",
-        subject_type__app_label="transfers",
+        subject_type_id=ContentType.objects.get_for_model(Transfer).pk,
         subject_id=Cast(OuterRef("pk"), output_field=CharField()),
         status__in=[DeadlineStatus.OPEN, DeadlineStatus.BREACHED],
     ).order_by("due_at")
