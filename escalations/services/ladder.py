@@ -59,6 +59,41 @@ UNTIL_ALLOCATED = (K.CAPACITY, K.HELD_CIN)
 
 # --- Who answers ------------------------------------------------------------------------------
 
+# The default ladders, as the data migration writes them; restored for a kind that has none
+# (as `deadlines.services.policy_for` restores a missing policy), so an emptied table never
+# leaves an escalation with nobody to answer it.
+DEFAULT_LEVELS = {
+    K.REFUSED_STEP_UP: [
+        ("service_manager", "Social Care service manager"),
+        ("assistant_director", "Assistant director"),
+    ],
+    K.BLOCKED_TRANSFER: [
+        ("service_manager", "Service manager"),
+        ("assistant_director", "Assistant director"),
+    ],
+    K.CAPACITY: [
+        ("service_manager", "Service manager"),
+        ("assistant_director", "Assistant director"),
+    ],
+    K.HELD_CIN: [
+        ("service_manager", "Service manager"),
+        ("assistant_director", "Assistant director"),
+    ],
+    K.PROTOCOL_SUSPENSION: [
+        ("integrated_family_services_manager", "Integrated family services manager"),
+        ("assistant_director", "Assistant director"),
+    ],
+}
+
+
+def levels_ensure(kind: str) -> None:
+    if EscalationLevel.objects.filter(kind=kind).exists():
+        return
+    for number, (role, title) in enumerate(DEFAULT_LEVELS[kind], start=1):
+        EscalationLevel.objects.get_or_create(
+            kind=kind, number=number, defaults={"role": role, "title": title}
+        )
+
 
 def level_of(escalation: Escalation, number: int | None = None) -> EscalationLevel | None:
     return EscalationLevel.objects.filter(
@@ -311,6 +346,7 @@ def escalation_raise(
     at that level are emailed a link to it."""
     if kind not in K.values:
         raise ValidationError("Choose what is escalated.")
+    levels_ensure(kind)
     _require(reason=(reason, "Enter why it is escalated"))
     if transfer is not None:
         from transfers.services.common import locked as locked_transfer

@@ -546,3 +546,19 @@ def test_a_suspension_the_ifsm_does_not_answer_reaches_the_director(world, ifsm,
     escalation = _breach_and_sweep(suspension(world))
     assert escalation.level == 2 and level_holders(escalation) == [director]
     assert outcomes_for(escalation) == [Outcome.APPROVED, Outcome.REFUSED]
+
+
+def test_the_default_ladder_is_restored_for_a_kind_with_no_levels(world, walk):
+    from escalations.models import EscalationLevel
+    from escalations.services.ladder import DEFAULT_LEVELS
+
+    # The data migration wrote the same ladders.
+    for kind, levels in DEFAULT_LEVELS.items():
+        stored = EscalationLevel.objects.filter(kind=kind).order_by("number")
+        assert [(lv.role, lv.title) for lv in stored] == levels
+    EscalationLevel.objects.all().delete()
+    transfer = refused(world, walk)
+    escalation = escalation_raise(
+        kind=K.REFUSED_STEP_UP, transfer=transfer, by=world.locality_lead, reason="Risk"
+    )
+    assert level_holders(escalation) == [world.service_manager]
