@@ -46,3 +46,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# Static files: `collectstatic` gathers the app's and GOV.UK Frontend's files (from
+# node_modules, at build time) into STATIC_ROOT with content-hashed names, which WhiteNoise
+# serves with a year-long cache; nothing reads node_modules at run time. The precompiled GOV.UK
+# CSS asks for its fonts and images at /assets/..., served from the collected copy.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_ROOT = STATIC_ROOT / "govuk"  # noqa: F405
