@@ -322,12 +322,15 @@ class Bench:
 
 
 def register_baseline_admin() -> None:
-    """The change list a Django team would ship for transfers (the app has no Transfer admin):
-    the columns of the duty queue and the weekly list, Django's defaults otherwise. Registered
-    before the URLs load, in this process only."""
+    """The change list of transfers: the app's own when it has one; otherwise the one a Django
+    team would ship (the columns of the duty queue and the weekly list, Django's defaults),
+    registered before the URLs load, in this process only."""
     from django.contrib import admin
 
     from transfers.models import Transfer
+
+    if admin.site.is_registered(Transfer):  # the app's own (issue 13): compare with that
+        return
 
     @admin.register(Transfer)
     class TransferBaselineAdmin(admin.ModelAdmin):
