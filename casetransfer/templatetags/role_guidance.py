@@ -47,6 +47,11 @@ MASH = (
 def role_guidance(user) -> list[dict]:
     """(text, link, link text) for each of the user's roles that has a guide."""
     found = [GUIDANCE[role] for role in GUIDANCE if user.has_role(role)]
-    if user.teams.filter(service=Service.MASH).exists():
+    # One query, only for those MASH may hold (a MASH team's manager or social worker).
+    if (
+        not found
+        and user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER)
+        and user.teams.filter(service=Service.MASH).exists()
+    ):
         found.append(MASH)
     return [{"text": t, "url": reverse(name), "link_text": label} for t, name, label in found]

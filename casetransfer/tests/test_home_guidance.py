@@ -26,3 +26,13 @@ def test_the_home_page_says_what_the_role_does_here(client, make_user, role, lin
 def test_a_worker_gets_no_guidance_panel(client, make_user):
     client.force_login(make_user(roles=[Role.SOCIAL_WORKER]))
     assert "What you do here" not in client.get("/").content.decode()
+
+
+def test_a_mash_team_manager_learns_what_mash_does(client, make_user):
+    from people.models import Service
+    from people.tests.factories import TeamFactory
+
+    mash = TeamFactory(name="MASH", service=Service.MASH)
+    client.force_login(make_user(roles=[Role.TEAM_MANAGER], teams=[mash]))
+    content = client.get("/").content.decode()
+    assert "MASH receives transfer-in requests" in content
