@@ -321,12 +321,15 @@ def case_transfers(case) -> QuerySet[Transfer]:
 
 
 def transfer_timeline(transfer: Transfer) -> list[AuditEvent]:
+    """Each step and who took it. The details a step filled in (its before and after) are in the
+    case's history, not repeated here as steps of their own."""
     return list(
         AuditEvent.objects.filter(
             subject_type__app_label="transfers",
             subject_type__model="transfer",
             subject_id=str(transfer.pk),
         )
+        .exclude(action="stepup.details")
         .select_related("actor")
         .order_by("at", "id")
     )
