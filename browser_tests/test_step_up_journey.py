@@ -210,8 +210,9 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
 
 
 def test_the_graft_route_and_the_early_help_workers_view(page, live_server, world):
-    """A Graft case: the Graft TM stands in for the supervisor, starts it for the worker who
-    holds the case, and decides it; the worker sees the request and what happens next."""
+    """A Graft case: the worker who holds it starts the step-up with the Graft TM in the
+    supervisor's place (never their own reviewer, so not started by the TM), who reviews and
+    decides it; the worker sees the request and what happens next."""
     from cases.models import Case
 
     journey = Journey(page, live_server.url)
@@ -220,7 +221,7 @@ def test_the_graft_route_and_the_early_help_workers_view(page, live_server, worl
     )
     case = world.case
 
-    journey.sign_in(world.graft_tm.username)
+    journey.sign_in(world.graft_worker.username)
     journey.goto(case.get_absolute_url())
     journey.click("Start a step-up to Social Care")
     page.get_by_label("Early Help supervisor").select_option(str(world.graft_tm.pk))
@@ -232,13 +233,15 @@ def test_the_graft_route_and_the_early_help_workers_view(page, live_server, worl
     transfer = Transfer.objects.get(case=case)
     assert transfer.step_up.eh_worker == world.graft_worker
 
-    # The worker who holds the case sees it and who it waits for, though they did not start it.
-    journey.sign_in(world.graft_worker.username)
+    # The worker who holds the case sees it and who it waits for.
+    journey.goto("/")
     assert "Transfers waiting for you" in page.content()
     journey.goto(transfer.get_absolute_url())
     content = page.content()
     assert "Next step" in content and str(world.graft_tm) in content
-    assert "Nothing on this request is yours to do now" in content
+    # Having asked, they may withdraw it; the review is the Graft TM's.
+    assert "Withdraw this request" in content
+    assert "Review and send to the team manager" not in content
 
     # The Graft TM reviews, decides and sends it.
     journey.sign_in(world.graft_tm.username)
