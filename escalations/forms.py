@@ -2,7 +2,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, ConditionalQuestion, ConditionalRadios, Field, Layout
 from django import forms
 
-from casetransfer.forms import date_field
+from casetransfer.forms import date_field, text_line
 from transfers.forms import _text, _yes_no
 
 
@@ -24,15 +24,11 @@ class RaiseConcernForm(forms.Form):
         "police takes place. Otherwise the duty officer responds directly.",
         required_message="Select yes if an incident may lead to a section 47 enquiry",
     )
-    call_back_number = forms.CharField(
-        label="Phone number duty can call you on",
-        required=False,
-        max_length=40,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    call_back_number = text_line("Phone number duty can call you on", required=False, max_length=40)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["call_back_number"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Field.checkbox("no_safeguarding_tm_available"),
@@ -44,8 +40,8 @@ class RaiseConcernForm(forms.Form):
 
 
 class RespondForm(forms.Form):
-    contact_reference = forms.CharField(
-        label="Contact reference",
+    contact_reference = text_line(
+        "Contact reference",
         help_text="The contact you logged for the call.",
         required=False,
         max_length=40,

@@ -240,13 +240,20 @@ def _team_moves_needing(user: User) -> Q:
 
 
 # Steps anyone may take that nobody waits on.
-OPTIONAL_STEPS = {"Withdraw this request", "Enter the first Looked After review date"}
+OPTIONAL_STEPS = {
+    "Withdraw this request",
+    "Enter the first Looked After review date",
+    "Escalate to the service manager",
+}
 
 
 def _cin_to_cic_needing(user: User) -> list[int]:
     """Child in Need to Children in Care transfers with a step for this person: worked out
     from the same table the buttons come from, over the few live ones they are part of."""
-    from .actions import transfer_actions
+    from .actions import STEPS
+
+    # Only the steps that wait on someone are worked out: the optional ones cost queries a row.
+    waiting_steps = [step for step in STEPS.values() if step.label not in OPTIONAL_STEPS]
 
     # Who can hold a step (transfers.permissions): a manager of either team, a team manager,
     # assistant team manager or social worker in either, the worker allocated to the case or
@@ -271,9 +278,7 @@ def _cin_to_cic_needing(user: User) -> list[int]:
         .select_related("case", "from_team", "to_team", "cin_to_cic")
         .distinct()
     )
-    return [
-        t.pk for t in candidates if {a.label for a in transfer_actions(t, user)} - OPTIONAL_STEPS
-    ]
+    return [t.pk for t in candidates if any(step.allowed(t, user) for step in waiting_steps)]
 
 
 def _notifications() -> QuerySet:
