@@ -1,5 +1,7 @@
 """Which teams a user may act on or see. Every page that shows a case asks these."""
 
+from contextlib import contextmanager
+
 from django.db.models import Q, QuerySet
 
 from .models import Team, User
@@ -53,7 +55,24 @@ def in_team(user: User, team: Team | None) -> bool:
     """Member or manager of the team."""
     if team is None or not user.is_authenticated or not user.is_active:
         return False
-    return team.manager_id == user.pk or user.memberships.filter(team=team).exists()
+    if team.manager_id == user.pk:
+        return True
+    cached = getattr(user, "_team_ids", None)
+    if cached is not None:
+        return team.pk in cached
+    return user.memberships.filter(team=team).exists()
+
+
+@contextmanager
+def memberships_cached(user: User):
+    """Within the block, `in_team` answers from the user's team ids read once: for working
+    through many records' permissions in one go (issue 14). Not kept beyond the block, so a
+    membership changed later is never answered from a stale copy."""
+    user._team_ids = frozenset(user.memberships.values_list("team_id", flat=True))
+    try:
+        yield user
+    finally:
+        del user._team_ids
 
 
 def user_manages_team(user: User, team: Team) -> bool:

@@ -278,7 +278,10 @@ def _cin_to_cic_needing(user: User) -> list[int]:
         .select_related("case", "from_team", "to_team", "cin_to_cic")
         .distinct()
     )
-    return [t.pk for t in candidates if any(step.allowed(t, user) for step in waiting_steps)]
+    from people.selectors import memberships_cached
+
+    with memberships_cached(user):
+        return [t.pk for t in candidates if any(step.allowed(t, user) for step in waiting_steps)]
 
 
 def _notifications() -> QuerySet:
