@@ -26,6 +26,14 @@ class LoginForm(AuthenticationForm):
             Button("login", "Sign in"),
         )
 
+    def clean_username(self):
+        # Django sets the username's max_length after the field is built, so nothing checks it;
+        # an over-long one would reach the login-attempt log (django-axes) and fail there.
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > (self.username_field.max_length or 150):
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        return username
+
 
 # The shared form layer: fields that speak the GOV.UK Design System's error message patterns.
 # Every app's forms build their questions from these, so the wording is the same everywhere.

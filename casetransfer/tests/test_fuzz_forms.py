@@ -166,23 +166,10 @@ def _nul_in(value) -> bool:
     return False
 
 
-LONG_USERNAME_BUG = (
-    "casetransfer/forms.py LoginForm (Django's AuthenticationForm) never checks the username's "
-    "length, so django-axes stores a failed attempt with a username over 255 characters: "
-    "DataError, a 500 on /accounts/login/. Fix: a MaxLengthValidator(150) on the username field."
-)
-
-
 def _param(form_class):
-    marks = []
-    if form_class.__name__ == "LoginForm":
-        marks = [pytest.mark.xfail(strict=True, reason=LONG_USERNAME_BUG)]
-    return pytest.param(
-        form_class, marks=marks, id=f"{form_class.__module__}.{form_class.__name__}"
-    )
+    return pytest.param(form_class, id=f"{form_class.__module__}.{form_class.__name__}")
 
 
-@pytest.mark.xfail(strict=True, reason=LONG_USERNAME_BUG)
 def test_a_very_long_username_is_refused_in_words_not_a_500(db):
     client = Client(raise_request_exception=False)
     response = client.post(reverse("login"), {"username": "x" * 1000, "password": "secret"})
