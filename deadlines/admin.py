@@ -26,12 +26,15 @@ class ClosureDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
     def save_model(self, request, obj, form, change):
+        # "Before" is the saved row's value (None for a new day), never assumed empty.
+        saved = ClosureDay.objects.filter(pk=obj.pk).first() if change else None
+        before = {k: str(getattr(saved, k)) if saved else None for k in form.changed_data}
         super().save_model(request, obj, form, change)
         audit_record(
             actor=request.user,
             action="closureday.change" if change else "closureday.add",
             subject=obj,
-            changes={k: [None, str(form.cleaned_data[k])] for k in form.changed_data},
+            changes={k: [before[k], str(form.cleaned_data[k])] for k in form.changed_data},
         )
 
     def delete_model(self, request, obj):

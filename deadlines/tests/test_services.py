@@ -633,6 +633,17 @@ def test_a_policy_changed_in_the_admin_is_audited_with_the_administrator(admin_c
     assert event.changes == {"amount": [4, 3], "remind": ["owner", "owner_and_manager"]}
 
 
+def test_a_closure_day_edited_in_the_admin_records_what_it_was(admin_client):
+    day = ClosureDay.objects.create(date=london(2026, 12, 24).date(), reason="Office move")
+    response = admin_client.post(
+        f"/admin/deadlines/closureday/{day.pk}/change/",
+        {"date": "2026-12-23", "reason": "Office move"},
+    )
+    assert response.status_code == 302
+    event = audit_events(day, "closureday.change").get()
+    assert event.changes == {"date": ["2026-12-24", "2026-12-23"]}
+
+
 def test_closure_days_move_the_due_instant_and_the_reminder(org):
     anchor = london(2026, 11, 23, 10, 0)
     ClosureDay.objects.create(date=london(2026, 11, 25).date(), reason="Office move")
