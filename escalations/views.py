@@ -96,6 +96,39 @@ class RaiseConcernView(CaseMixin, FormView):
         return redirect(concern.get_absolute_url())
 
 
+class TakeStep:
+    """A step page's submission: the service's field errors go on the form, nothing lost; a
+    step someone else took first is said so; success goes back to the record's page."""
+
+    heading = ""
+    success_message = ""
+    noun = "record"
+
+    def record(self):
+        raise NotImplementedError
+
+    def take(self, form) -> None:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading=self.heading, back_url=self.record().get_absolute_url(), **kwargs
+        )
+
+    def form_valid(self, form):
+        page = self.record().get_absolute_url()
+        try:
+            self.take(form)
+        except ValidationError as error:
+            _add_service_error(form, error)
+            return self.form_invalid(form)
+        except (TransitionNotAllowed, ConcurrentTransition):
+            messages.error(self.request, f"Someone else acted on this {self.noun} first.")
+            return redirect(page)
+        messages.success(self.request, self.success_message)
+        return redirect(page)
+
+
 class ConcernMixin:
     def dispatch(self, request, *args, **kwargs):
         self.concern = concern_get_for_user(user=request.user, pk=kwargs["pk"])
@@ -135,7 +168,7 @@ class ConcernDetailView(ConcernMixin, TemplateView):
         )
 
 
-class ConcernStepView(ConcernMixin, FormView):
+class ConcernStepView(TakeStep, ConcernMixin, FormView):
     template_name = "escalations/form.html"
     permission = staticmethod(can.respond)
     status = ConcernStatus.RAISED
@@ -152,25 +185,10 @@ class ConcernStepView(ConcernMixin, FormView):
             return redirect(self.concern.get_absolute_url())
         return super(ConcernMixin, self).dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            heading=self.heading, back_url=self.concern.get_absolute_url(), **kwargs
-        )
+    noun = "concern"
 
-    def take(self, form) -> None:
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            self.take(form)
-        except ValidationError as error:
-            _add_service_error(form, error)
-            return self.form_invalid(form)
-        except (TransitionNotAllowed, ConcurrentTransition):
-            messages.error(self.request, "Someone else acted on this concern first.")
-            return redirect(self.concern.get_absolute_url())
-        messages.success(self.request, self.success_message)
-        return redirect(self.concern.get_absolute_url())
+    def record(self):
+        return self.concern
 
 
 class RespondView(ConcernStepView):
@@ -308,7 +326,7 @@ class SuspensionNotificationView(EscalationMixin, TemplateView):
         return response
 
 
-class EscalationStepView(EscalationMixin, FormView):
+class EscalationStepView(TakeStep, EscalationMixin, FormView):
     """One step on an escalation. `allowed(escalation, user)` is the same function the button
     comes from; a step no longer open sends the user back with what happened."""
 
@@ -333,25 +351,10 @@ class EscalationStepView(EscalationMixin, FormView):
             return redirect(self.escalation.get_absolute_url())
         return super(EscalationMixin, self).dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            heading=self.heading, back_url=self.escalation.get_absolute_url(), **kwargs
-        )
+    noun = "escalation"
 
-    def take(self, form) -> None:
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            self.take(form)
-        except ValidationError as error:
-            _add_service_error(form, error)
-            return self.form_invalid(form)
-        except (TransitionNotAllowed, ConcurrentTransition):
-            messages.error(self.request, "Someone else acted on this escalation first.")
-            return redirect(self.escalation.get_absolute_url())
-        messages.success(self.request, self.success_message)
-        return redirect(self.escalation.get_absolute_url())
+    def record(self):
+        return self.escalation
 
 
 class AcknowledgeView(EscalationStepView):

@@ -14,7 +14,7 @@ from audit.fsm import apply_transition
 from audit.services import audit_record
 from cases.models import Case
 from casework.permissions import YFS_AND_CC_SERVICES
-from deadlines.emails import london, notice_email, outbox_enqueue
+from deadlines.emails import london
 from deadlines.rules import Kind
 from deadlines.services import deadline_meet, deadline_start
 from people.models import Service, Team, User
@@ -22,6 +22,7 @@ from people.selectors import teams_of
 
 from .. import permissions as can
 from ..models import SafeguardingConcern
+from .notify import notify
 
 # The protocol's urgent response: within 4 hours, and the same working day.
 RESPONSE_KIND = Kind.SAFEGUARDING_CONCERN
@@ -52,20 +53,15 @@ def _duty_managers(team: Team) -> list[User]:
 def _tell(concern: SafeguardingConcern, event: str, people, heading: str, lines: list[str]):
     """Queue one URGENT notice per person: the case reference and a link, never a name."""
     reference = concern.case.reference
-    sent = 0
-    for person in {p.pk: p for p in people if p is not None}.values():
-        if not person.is_active or not person.email:
-            continue
-        email = notice_email(
-            key=f"concern:{concern.pk}:{event}:{person.pk}",
-            recipient=person,
-            subject=f"URGENT [{reference}] {heading}",
-            heading=f"URGENT {heading}",
-            lines=[f"Case {reference}: immediate safeguarding concern.", *lines],
-            link=concern.get_absolute_url(),
-        )
-        sent += outbox_enqueue(email)[1]
-    return sent
+    return notify(
+        key=f"concern:{concern.pk}:{event}",
+        people=people,
+        reference=reference,
+        urgent=True,
+        heading=heading,
+        lines=[f"Case {reference}: immediate safeguarding concern.", *lines],
+        link=concern.get_absolute_url(),
+    )
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ from cases.choices import AllocationState
 from cases.models import Case
 from cases.permissions import NEVER_UNALLOCATED
 from deadlines.calendar import LONDON
-from deadlines.emails import london, notice_email, outbox_enqueue
+from deadlines.emails import london
 from deadlines.models import DeadlineStatus
 from deadlines.rules import Kind
 from deadlines.services import deadline_cancel, deadline_meet, deadline_reassign, deadline_start
@@ -47,6 +47,7 @@ from ..models import (
     Outcome,
     OversightRecord,
 )
+from .notify import notify
 
 logger = logging.getLogger(__name__)
 
@@ -145,23 +146,16 @@ def _reference(escalation: Escalation) -> str:
 
 
 def _tell(escalation: Escalation, event: str, people, heading: str, lines: list[str]) -> int:
-    """One notice per person, once per event and level: the case reference and a link, never a
-    child's name."""
-    urgent = "URGENT " if escalation.is_priority else ""
-    sent = 0
-    for person in {p.pk: p for p in people if p is not None}.values():
-        if not person.is_active or not person.email:
-            continue
-        email = notice_email(
-            key=f"escalation:{escalation.pk}:{event}:{escalation.level}:{person.pk}",
-            recipient=person,
-            subject=f"{urgent}[{_reference(escalation)}] {heading}",
-            heading=f"{urgent}{heading}",
-            lines=[f"{escalation.get_kind_display()}.", *lines],
-            link=escalation.get_absolute_url(),
-        )
-        sent += outbox_enqueue(email)[1]
-    return sent
+    """One notice per person, once per event and level."""
+    return notify(
+        key=f"escalation:{escalation.pk}:{event}:{escalation.level}",
+        people=people,
+        reference=_reference(escalation),
+        urgent=escalation.is_priority,
+        heading=heading,
+        lines=[f"{escalation.get_kind_display()}.", *lines],
+        link=escalation.get_absolute_url(),
+    )
 
 
 def _concerned(escalation: Escalation) -> list[User]:

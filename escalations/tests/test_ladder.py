@@ -35,28 +35,14 @@ from people.tests.factories import TeamFactory, UserFactory
 from transfers import services as transfer_services
 from transfers.models import TransferStage, TransferStatus
 
+from .helpers import refused
+
 K = EscalationKind
-
-
-@pytest.fixture
-def director(db):
-    return UserFactory(username="ad", roles=[Role.ASSISTANT_DIRECTOR])
 
 
 @pytest.fixture
 def ifsm(db):
     return UserFactory(username="ifsm", roles=[Role.INTEGRATED_FAMILY_SERVICES_MANAGER])
-
-
-def refused(world, walk):
-    transfer = walk(TransferStatus.PICKED_UP)
-    return transfer_services.step_up_decide(
-        transfer=transfer,
-        by=transfer.assigned_to,
-        outcome="nfa_advice",
-        discussion_held_at=timezone.now(),
-        note="Threshold not met",
-    )
 
 
 def emails_to(user, contains=""):

@@ -3,7 +3,6 @@ for its recipient (issue 11: "its link answers 404 to them" no more)."""
 
 import re
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,23 +16,9 @@ from people.tests.factories import UserFactory
 from transfers import services as transfer_services
 from transfers.models import TransferStatus
 
+from .helpers import refused
+
 K = EscalationKind
-
-
-@pytest.fixture
-def director(db):
-    return UserFactory(username="ad", roles=[Role.ASSISTANT_DIRECTOR])
-
-
-def refused(world, walk):
-    transfer = walk(TransferStatus.PICKED_UP)
-    return transfer_services.step_up_decide(
-        transfer=transfer,
-        by=transfer.assigned_to,
-        outcome="nfa_advice",
-        discussion_held_at=timezone.now(),
-        note="Threshold not met",
-    )
 
 
 def test_the_service_managers_email_link_opens_the_escalation_for_them(
