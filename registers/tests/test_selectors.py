@@ -146,7 +146,8 @@ def test_the_historic_list_holds_closed_transfers_with_their_outcome_and_can_be_
         case=world.south_case, stage=TransferStage.WITHDRAWN, withdrawn_reason="Family moved away"
     )
     refused = make_transfer(
-        case=CaseFactory(current_team=world.south),
+        # A fixed name: a random one could sound like "Ben" or "Dan" to the typo-tolerant search.
+        case=CaseFactory(current_team=world.south, first_name="Xavier", last_name="Quist"),
         stage=TransferStage.REFUSED,
         decision_note="Outside our remit",
     )
