@@ -463,6 +463,17 @@ class EndSuspensionView(EscalationStepView):
 # --- Raising ------------------------------------------------------------------------------------
 
 
+def _raise(view, form, *, sent="Escalated. The service manager has been emailed.", **fields):
+    """Raise it through the service; its field errors go back on the form, nothing lost."""
+    try:
+        escalation = escalation_raise(by=view.request.user, **fields)
+    except ValidationError as error:
+        _add_service_error(form, error)
+        return view.form_invalid(form)
+    messages.success(view.request, sent)
+    return redirect(escalation.get_absolute_url())
+
+
 class RaiseFromCaseView(CaseMixin, FormView):
     """From the case page: a child on a CP plan or in care who cannot be allocated or moved for
     capacity, or a child in need the team leader holds."""
@@ -499,18 +510,9 @@ class RaiseFromCaseView(CaseMixin, FormView):
         )
 
     def form_valid(self, form):
-        try:
-            escalation = escalation_raise(
-                kind=self.kind,
-                case=self.case,
-                by=self.request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            _add_service_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, "Escalated. The service manager has been emailed.")
-        return redirect(escalation.get_absolute_url())
+        return _raise(
+            self, form, kind=self.kind, case=self.case, reason=form.cleaned_data["reason"]
+        )
 
 
 class RaiseFromTransferView(FormView):
@@ -548,18 +550,13 @@ class RaiseFromTransferView(FormView):
         )
 
     def form_valid(self, form):
-        try:
-            escalation = escalation_raise(
-                kind=EscalationKind.BLOCKED_TRANSFER,
-                transfer=self.transfer,
-                by=self.request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            _add_service_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, "Escalated. The service manager has been emailed.")
-        return redirect(escalation.get_absolute_url())
+        return _raise(
+            self,
+            form,
+            kind=EscalationKind.BLOCKED_TRANSFER,
+            transfer=self.transfer,
+            reason=form.cleaned_data["reason"],
+        )
 
 
 def _suspension_teams(user):
@@ -600,12 +597,10 @@ class SuspensionRequestView(FormView):
         )
 
     def form_valid(self, form):
-        try:
-            escalation = escalation_raise(
-                kind=EscalationKind.PROTOCOL_SUSPENSION, by=self.request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _add_service_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, "Request sent to the Integrated Family Services Manager.")
-        return redirect(escalation.get_absolute_url())
+        return _raise(
+            self,
+            form,
+            kind=EscalationKind.PROTOCOL_SUSPENSION,
+            sent="Request sent to the Integrated Family Services Manager.",
+            **form.cleaned_data,
+        )

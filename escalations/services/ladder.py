@@ -619,8 +619,6 @@ def escalation_withdraw(*, escalation: Escalation, by: User, note: str) -> Escal
         reason=note.strip(),
     )
     deadline_cancel(subject=escalation, kind=RESPONSE, by=by, reason="Withdrawn")
-    if escalation.kind == K.CAPACITY:
-        _capacity_restored(escalation.team, by, "Capacity escalation withdrawn")
     _tell(
         escalation,
         "withdrawn",
