@@ -63,3 +63,31 @@ def make_user(db):
     from people.tests.factories import UserFactory
 
     return UserFactory
+
+
+def sign_in_verified(client, user):
+    """Sign `client` in as `user` as if with password and two-factor code: the admin lets in
+    only sessions verified with a code (issue 13). Gives the user a confirmed authenticator."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def verified_login(db):
+    """`verified_login(client, user)`: signed in with a two-factor code, as the admin needs."""
+    return sign_in_verified
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, signed in with a two-factor code as the admin needs."""
+    return sign_in_verified(client, admin_user)

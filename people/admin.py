@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import audit_record, diff, snapshot
 from cases.choices import PlanType
 
 from .models import Team, TeamMembership, User
 from .services import team_membership_add, team_membership_end, user_password_changed
+from .two_factor import two_factor_remove
 
 
 class MembershipInline(admin.TabularInline):
@@ -203,3 +205,33 @@ class TeamAdmin(admin.ModelAdmin):
             subject=obj,
             changes=diff(before, snapshot(obj, self.AUDITED)),
         )
+
+
+# django-otp's own device admin can add a device for anyone and shows the secret: replaced by
+# one that only lists devices and removes them (someone who lost their phone), audited, with
+# the owner emailed. People set up their own app on the two-factor page.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        two_factor_remove(user=obj.user, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in User.objects.filter(pk__in=queryset.values("user")):
+            two_factor_remove(user=user, by=request.user)

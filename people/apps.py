@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -15,3 +16,10 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate (and test database set-up), so new permissions join their roles.
         post_migrate.connect(_ensure_role_groups, dispatch_uid="people.role_groups")
+
+
+class TwoFactorAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on a site that lets in only staff signed in with a two-factor code."""
+
+    default = False  # "people" in INSTALLED_APPS is PeopleConfig
+    default_site = "people.admin_site.TwoFactorAdminSite"

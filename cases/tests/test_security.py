@@ -170,12 +170,12 @@ def test_every_view_of_a_case_page_is_audited_with_who_when_and_where(client, te
 
 
 @pytest.mark.django_db
-def test_a_system_administrator_sees_who_viewed_a_case(client, team):
+def test_a_system_administrator_sees_who_viewed_a_case(client, team, verified_login):
     case = CaseFactory(current_team=team)
     client.force_login(_user("sw1"))
     client.get(case.get_absolute_url())
     admin = UserFactory(username="sysadmin", is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    verified_login(client, admin)
     listing = client.get(
         reverse("admin:audit_auditevent_changelist"), {"kind": "reads", "q": case.reference}
     )

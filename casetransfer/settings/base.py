@@ -24,7 +24,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that requires two-factor authentication (issue 13).
+    "people.apps.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,6 +37,10 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     # Login lockout after repeated failures (issue 13).
     "axes",
+    # Two-factor sign-in with an authenticator app (TOTP), before people so its device admin
+    # is replaced there by an audited one.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "people",
     "audit",
     "cases",
@@ -56,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session was signed in with a two-factor code.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -130,6 +137,11 @@ AXES_CLIENT_IP_CALLABLE = "casetransfer.middleware.client_ip"
 # How many proxies in front of the app append to X-Forwarded-For; 0: the peer address is the
 # client's. Set to 1 behind one TLS-terminating proxy.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Two-factor authentication (django-otp): the name authenticator apps show beside the code, and
+# how long the code page waits for a code after the password before asking for it again.
+OTP_TOTP_ISSUER = "Case transfers"
+TWO_FACTOR_PENDING_SECONDS = 5 * 60
 
 # Sessions end after SESSION_IDLE_MINUTES without a request, and when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60

@@ -79,9 +79,9 @@ def test_the_database_refuses_an_out_of_range_policy_too(db):
             DeadlinePolicy.objects.filter(pk=policy.pk).update(**{field: HUGE})
 
 
-def test_the_admin_shows_an_out_of_range_amount_as_an_error_not_a_500(org, client):
+def test_the_admin_shows_an_out_of_range_amount_as_an_error_not_a_500(org, client, verified_login):
     admin = UserFactory(username="root", is_superuser=True, is_staff=True)
-    client.force_login(admin)
+    verified_login(client, admin)
     policy = policy_for(Kind.STEP_UP_URGENT)  # hours
     response = client.post(
         f"/admin/deadlines/deadlinepolicy/{policy.pk}/change/",

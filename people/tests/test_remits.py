@@ -247,9 +247,9 @@ def test_teams_for_transfer_offers_a_team_the_child_outgrows_only_until_the_birt
 
 
 @pytest.fixture
-def sysadmin(client):
+def sysadmin(client, verified_login):
     admin = UserFactory(username="sysadmin", roles=[Role.SYSTEM_ADMINISTRATOR], is_staff=True)
-    client.force_login(admin)
+    verified_login(client, admin)
     return admin
 
 

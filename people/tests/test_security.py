@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sysadmin(client):
+def sysadmin(client, verified_login):
     admin = UserFactory(username="sysadmin", roles=[Role.SYSTEM_ADMINISTRATOR], is_staff=True)
-    client.force_login(admin)
+    verified_login(client, admin)
     return admin
 
 

@@ -21,10 +21,10 @@ def sysadmin(db):
 
 
 def test_the_admin_shows_a_transfer_read_only_with_its_history_and_deadlines(
-    client, world, walk, sysadmin
+    client, world, walk, sysadmin, verified_login
 ):
     transfer = walk(TransferStatus.WITH_DUTY)
-    client.force_login(sysadmin)
+    verified_login(client, sysadmin)
     listing = client.get(reverse("admin:transfers_transfer_changelist"))
     assert listing.status_code == 200
     page = client.get(reverse("admin:transfers_transfer_change", args=[transfer.pk]))
@@ -35,10 +35,10 @@ def test_the_admin_shows_a_transfer_read_only_with_its_history_and_deadlines(
     assert reverse("admin:transfers_transfer_withdraw", args=[transfer.pk]) in body
 
 
-def test_only_the_system_administrator_mends(client, world, walk, sysadmin):
+def test_only_the_system_administrator_mends(client, world, walk, sysadmin, verified_login):
     transfer = walk(TransferStatus.WITH_DUTY)
     staff = UserFactory(username="staffonly", roles=[Role.SERVICE_MANAGER], is_staff=True)
-    client.force_login(staff)
+    verified_login(client, staff)
     url = reverse("admin:transfers_transfer_withdraw", args=[transfer.pk])
     assert client.post(url, {"reason": "x"}).status_code == 403
     with pytest.raises(Exception, match="system administrator"):
@@ -46,10 +46,10 @@ def test_only_the_system_administrator_mends(client, world, walk, sysadmin):
 
 
 def test_withdrawn_by_the_administrator_cancels_its_clocks_and_is_audited(
-    client, world, walk, sysadmin
+    client, world, walk, sysadmin, verified_login
 ):
     transfer = walk(TransferStatus.WITH_DUTY)
-    client.force_login(sysadmin)
+    verified_login(client, sysadmin)
     url = reverse("admin:transfers_transfer_withdraw", args=[transfer.pk])
     assert client.get(url).status_code == 200
     assert "Enter why" in client.post(url, {"reason": ""}).content.decode()
