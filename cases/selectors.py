@@ -165,8 +165,82 @@ def case_allocation_history(case: Case) -> QuerySet[Allocation]:
     return case.allocations.select_related("team", "worker", "allocated_by")
 
 
-def case_audit_history(case: Case) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(case=case).select_related("actor", "subject_type")
+def _related_subjects(case: Case) -> dict[str, list[str]]:
+    """The ids of the case's transfers, meetings, escalations, safeguarding concerns and
+    transfer-in request, by model: one round trip. Their events mostly carry the case already;
+    not all do (a transfer-in request's are recorded against its eldest child's case only, and
+    its first, before any child has a case, against none)."""
+    from casework.models import Meeting
+    from conferences.models import TransferInChild
+    from escalations.models import Escalation, SafeguardingConcern
+    from transfers.models import Transfer
+
+    def tagged(queryset, tag: str, field: str = "pk"):
+        return queryset.annotate(tag=Value(tag)).values_list("tag", field).order_by()
+
+    branches = [
+        tagged(Transfer.objects.filter(case=case), "transfer"),
+        tagged(Meeting.objects.filter(case=case), "meeting"),
+        tagged(Escalation.objects.filter(Q(case=case) | Q(transfer__case=case)), "escalation"),
+        tagged(SafeguardingConcern.objects.filter(case=case), "concern"),
+        tagged(TransferInChild.objects.filter(case=case), "request", "request_id"),
+    ]
+    ids: dict[str, list[str]] = {}
+    for tag, pk in branches[0].union(*branches[1:], all=True):
+        ids.setdefault(tag, []).append(str(pk))
+    return ids
+
+
+def case_timeline(case: Case) -> QuerySet[AuditEvent]:
+    """Everything that happened to the case, newest first: its own events and those of its
+    transfers, meetings, escalations, concerns and conferences. Reads of the record are not
+    in it (they carry no case). Two queries whatever the history's length: the related ids,
+    then the events (each matched by an index: the case's, or the subject's)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from casework.models import Meeting
+    from conferences.models import TransferInRequest
+    from escalations.models import Escalation, SafeguardingConcern
+    from transfers.models import Transfer
+
+    models = {
+        "transfer": Transfer,
+        "meeting": Meeting,
+        "escalation": Escalation,
+        "concern": SafeguardingConcern,
+        "request": TransferInRequest,
+    }
+    types = ContentType.objects.get_for_models(*models.values())
+    matches = Q(case=case)
+    for tag, ids in _related_subjects(case).items():
+        matches |= Q(subject_type=types[models[tag]], subject_id__in=ids)
+    return (
+        AuditEvent.objects.filter(matches)
+        .select_related("actor", "subject_type")
+        .order_by("-at", "-id")
+    )
+
+
+# What an event is about, when not the case itself, as people name it.
+SUBJECT_LABELS = {
+    "transfer": "Transfer",
+    "stepup": "Step-up",
+    "meeting": "Meeting",
+    "notificationrecord": "Written notification",
+    "escalation": "Escalation",
+    "safeguardingconcern": "Safeguarding concern",
+    "transferinrequest": "Transfer-in conference",
+    "deadline": "Deadline",
+    "allocation": "Allocation",
+}
+
+
+def timeline_entries(events) -> list[AuditEvent]:
+    """The events with `about`: what each concerns in people's words ("" for the case)."""
+    entries = list(events)
+    for event in entries:
+        event.about = SUBJECT_LABELS.get(event.subject_type.model, "")
+    return entries
 
 
 def unallocated_cases_for_manager(user: User) -> QuerySet[Case]:

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView, TemplateView
@@ -18,10 +19,11 @@ from .forms import AllocateForm, CaseSearchForm, CloseToSocialCareForm, HoldForm
 from .paging import SinglePassPaginator
 from .selectors import (
     case_allocation_history,
-    case_audit_history,
     case_get_for_user,
     case_search,
+    case_timeline,
     step_down_teams,
+    timeline_entries,
 )
 from .services import (
     case_allocate,
@@ -30,6 +32,7 @@ from .services import (
     case_step_down_to_early_help,
 )
 
+TIMELINE_ON_CASE_PAGE = 10
 MOVED_ON = "Someone else changed this case at the same time. Check it and try again."
 
 
@@ -131,7 +134,12 @@ class CaseDetailView(CaseMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["allocations"] = case_allocation_history(self.case)
-        context["audit_events"] = case_audit_history(self.case)[:50]
+        # The latest events, counted in the same query, for the link to the whole timeline.
+        latest = timeline_entries(
+            case_timeline(self.case).annotate(total=Window(Count("*")))[:TIMELINE_ON_CASE_PAGE]
+        )
+        context["timeline"] = latest
+        context["timeline_total"] = latest[0].total if latest else 0
         context["deadlines"] = deadlines_for_case(self.case)
         context["transfers"] = case_transfers(self.case)
         context["actions"] = case_page_actions(self.case, self.request.user)
@@ -142,6 +150,31 @@ class CaseDetailView(CaseMixin, TemplateView):
         context["concerns"] = concerns_for_case(self.case)
         context["escalations"] = escalations_for_case(self.case)
         context["suspensions"] = suspensions_in_force([self.case.current_team_id])
+        return context
+
+
+class CaseTimelineView(CaseMixin, ListView):
+    """Everything that happened to the case, newest first, a page at a time. A read of the
+    child's record, audited as the case page is."""
+
+    template_name = "cases/timeline.html"
+    paginate_by = 25
+    context_object_name = "events"
+    # A case's events are few: count them alongside the page (one query, not two).
+    paginator_class = SinglePassPaginator
+
+    def get(self, request, *args, **kwargs):
+        audit_read(
+            actor=request.user, subject=self.case, note=f"Timeline of case {self.case.reference}"
+        )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return case_timeline(self.case)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["events"] = timeline_entries(context["events"])
         return context
 
 
