@@ -6,9 +6,12 @@ password-only admin form."""
 from urllib.parse import urlencode
 
 from django.contrib.admin import AdminSite
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 
 
 class TwoFactorAdminSite(AdminSite):
@@ -18,6 +21,8 @@ class TwoFactorAdminSite(AdminSite):
     def has_permission(self, request) -> bool:
         return super().has_permission(request) and request.user.is_verified()
 
+    @method_decorator(never_cache)
+    @login_not_required
     def login(self, request, extra_context=None):
         """The admin's login page is the service's: anyone signed out signs in there (with
         the code when they have set up two-factor); staff signed in without a code are sent to

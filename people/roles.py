@@ -105,6 +105,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "deadlines.view_deadlinepolicy",
         "deadlines.view_outboxemail",
         "deadlines.view_sweeprun",
+        # Removing the authenticator app of someone who lost their phone (issue 13).
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
     ],
 }
 
