@@ -3,12 +3,15 @@ case (404 otherwise), checks the step's permission (403) through the same `STEPS
 buttons come from, and turns service errors into the form's GOV.UK error summary with nothing
 saved."""
 
+from datetime import date, datetime, time
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.views.generic import FormView, ListView, TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -98,6 +101,51 @@ def _time_errors_to_date(error: ValidationError, field: str, date_field: str):
     return error
 
 
+NOT_GIVEN = "Not given"
+# What a check-answers page carries back in hidden inputs: only the answers, never the buttons.
+CONTROLS = {"csrfmiddlewaretoken", "confirm", "change", "submit"}
+
+
+def _answer(bound_field) -> str:
+    """An answer as the person gave it, in words: a choice's label, a person's or team's name,
+    a date as "Mon 23 Nov 2026" (London time for a moment), never a stored value."""
+    field = bound_field.field
+    value = bound_field.form.cleaned_data.get(bound_field.name)
+    if (
+        value is None
+        or value == ""
+        or value == []
+        or (isinstance(value, str) and not value.strip())
+    ):
+        return NOT_GIVEN
+    if isinstance(field, forms.ModelChoiceField):
+        return str(field.label_from_instance(value))
+    if isinstance(field, forms.BooleanField):
+        return "Yes" if value else "No"
+    if isinstance(field, forms.ChoiceField):
+        labels = {str(key): label for key, label in field.choices}
+        return str(labels.get(str(bound_field.data), value))
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "D j M Y, H:i")
+    if isinstance(value, date):
+        return formats.date_format(value, "D j M Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def _carried(form) -> list[tuple[str, str]]:
+    """The submitted answers, as (name, value) pairs for hidden inputs: a date's three boxes
+    (`<name>_0`...) included, the page's buttons and token left out."""
+    names = [bound_field.html_name for bound_field in form]
+    return [
+        (key, value)
+        for key, values in form.data.lists()
+        if key not in CONTROLS and any(key == n or key.startswith(f"{n}_") for n in names)
+        for value in values
+    ]
+
+
 class TransferMixin:
     def dispatch(self, request, *args, **kwargs):
         self.transfer = transfer_get_for_user(user=request.user, pk=kwargs["pk"])
@@ -140,12 +188,20 @@ class TransferDetailView(TransferMixin, TemplateView):
 
 class TransferStepView(TransferMixin, FormView):
     """One step of the journey. Subclasses name their step (`step`: a key of STEPS, which says
-    who may take it and in which states) and what to do (`perform`)."""
+    who may take it and in which states) and what to do (`perform`).
+
+    `check_answers = True` (issue 12, GOV.UK "check answers"): a valid answer is first shown
+    back on a check page, and the step is taken only when it is confirmed (`confirm=yes`),
+    validated again then, as it may be stale or altered. "Change" returns to the form with
+    every answer kept."""
 
     template_name = "transfers/step_form.html"
+    check_template_name = "transfers/check_answers.html"
     step = ""
     title = ""
     success_message = ""
+    check_answers = False
+    check_verb = "record your answers"
 
     def perform(self, form) -> None:
         raise NotImplementedError
@@ -172,7 +228,47 @@ class TransferStepView(TransferMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(title=self.title, **kwargs)
 
+    # --- check answers -------------------------------------------------------------------
+
+    def verb(self, form) -> str:
+        """What confirming does, after "Check your answers before you" and "Confirm and"."""
+        return self.check_verb
+
+    def check_warning(self, form) -> str:
+        """What happens next when the answer refuses or withdraws, and that it is final."""
+        return ""
+
+    def check_fields(self, form) -> list[str]:
+        """The questions the answers apply to (not those hidden by another answer)."""
+        return [bound_field.name for bound_field in form.visible_fields()]
+
+    def render_check_answers(self, form):
+        verb = self.verb(form)
+        rows = [
+            {"field": form[name], "label": form[name].label, "answer": _answer(form[name])}
+            for name in self.check_fields(form)
+        ]
+        context = self.get_context_data(form=form)
+        context.update(
+            step_title=self.title,
+            title=f"Check your answers before you {verb}",
+            confirm_label=f"Confirm and {verb}",
+            rows=rows,
+            carried=_carried(form),
+            warning=self.check_warning(form),
+        )
+        return self.response_class(
+            request=self.request,
+            template=[self.check_template_name],
+            context=context,
+            using=self.template_engine,
+        )
+
     def form_valid(self, form):
+        if self.check_answers and "change" in self.request.POST:
+            return self.render_to_response(self.get_context_data(form=form))
+        if self.check_answers and self.request.POST.get("confirm") != "yes":
+            return self.render_check_answers(form)
         try:
             self.perform(form)
         except ValidationError as error:
@@ -210,9 +306,7 @@ class StepUpStartView(CaseMixin, FormView):
         return {
             **super().get_form_kwargs(),
             # The requester never reviews their own discussion (issue 13).
-            "supervisors": supervisors_for(self.case.current_team).exclude(
-                pk=self.request.user.pk
-            ),
+            "supervisors": supervisors_for(self.case.current_team).exclude(pk=self.request.user.pk),
         }
 
     def get_context_data(self, **kwargs):
@@ -252,6 +346,18 @@ class EhDecisionView(TransferStepView):
     form_class = EhDecisionForm
     title = "Early Help decision: step up to Social Care?"
     success_message = "Decision recorded."
+    check_answers = True
+    check_verb = "record the Early Help decision"
+
+    def check_warning(self, form):
+        data = form.cleaned_data
+        if data["all_work_done"] and data["threshold_met"]:
+            return ""
+        return (
+            f"The step-up is not agreed: the case stays with {self.transfer.from_team}, and the "
+            "supervisor and worker are told to read your actions and advice on the request. "
+            "You cannot change this decision once it is recorded."
+        )
 
     def perform(self, form):
         services.step_up_eh_decide(
@@ -303,6 +409,24 @@ class DutyDecisionView(TransferStepView):
     form_class = DutyDecisionForm
     title = "Record the discussion and Social Care's decision"
     success_message = "Decision recorded."
+    check_answers = True
+    check_verb = "record Social Care's decision"
+
+    def check_fields(self, form):
+        if form.cleaned_data["agreed"]:
+            shown = ["agreed_outcome", "contact_reference", "referral_reference"]
+        else:
+            shown = ["refused_outcome"]
+        return ["discussion_date", "discussion_time", "agreed", *shown, "note"]
+
+    def check_warning(self, form):
+        if form.cleaned_data["agreed"]:
+            return ""
+        return (
+            "The step-up is not agreed: the case stays open to Early Help, who are told to read "
+            "your reasons, then accept the decision or escalate it. You cannot change this "
+            "decision once it is recorded."
+        )
 
     def perform(self, form):
         try:
@@ -380,6 +504,14 @@ class WithdrawView(TransferStepView):
     form_class = WithdrawForm
     title = "Withdraw this request"
     success_message = "Request withdrawn. Everyone involved has been told."
+    check_answers = True
+    check_verb = "withdraw this request"
+
+    def check_warning(self, form):
+        return (
+            "The request is withdrawn: its deadlines are cancelled and everyone involved is "
+            "told. This cannot be undone."
+        )
 
     def perform(self, form):
         services.transfer_withdraw(
@@ -392,6 +524,14 @@ class AcceptRefusalView(TransferStepView):
     form_class = AcceptRefusalForm
     title = "Accept Social Care's decision"
     success_message = "Decision accepted. The case carries on with Early Help."
+    check_answers = True
+    check_verb = "accept Social Care's decision"
+
+    def check_warning(self, form):
+        return (
+            "The step-up ends: the case carries on with Early Help, and Social Care's decision "
+            "can no longer be escalated. This cannot be undone."
+        )
 
     def perform(self, form):
         services.step_up_accept_refusal(
@@ -404,6 +544,8 @@ class EscalateView(TransferStepView):
     form_class = EscalateForm
     title = "Escalate Social Care's decision"
     success_message = "Escalated. The Social Care service manager has been told."
+    check_answers = True
+    check_verb = "escalate the decision to the service manager"
 
     def perform(self, form):
         services.step_up_request_escalation(
@@ -494,6 +636,18 @@ class DecideTransferView(TransferStepView):
     form_class = DecideTransferForm
     title = "Accept or decline the transfer"
     success_message = "Decision recorded. The originating team has been told."
+    check_answers = True
+
+    def verb(self, form):
+        return "accept the transfer" if form.cleaned_data["accepted"] else "decline the transfer"
+
+    def check_warning(self, form):
+        if form.cleaned_data["accepted"]:
+            return ""
+        return (
+            f"The transfer is declined: the case stays with {self.transfer.from_team}, who are "
+            "told your reasons. You cannot change this decision once it is recorded."
+        )
 
     def perform(self, form):
         services.transfer_decide(transfer=self.transfer, by=self.request.user, **form.cleaned_data)

@@ -314,6 +314,7 @@ def test_after_a_refusal_the_duty_manager_is_sent_home_not_to_a_404(client, worl
             "agreed": "no",
             "refused_outcome": "nfa_advice",
             "note": "Below threshold",
+            "confirm": "yes",
         },
     )
     assert response.status_code == 302 and response["Location"] == reverse("home")

@@ -339,6 +339,7 @@ def test_the_early_help_decision_asks_one_question_at_a_time(client, world, walk
             "outcome": "Not yet",
             "actions": "TAF",
             "advice": "Use the TAF to review",
+            "confirm": "yes",
         },
     )
     assert response.status_code == 302
@@ -456,7 +457,8 @@ def test_early_help_sees_the_refusal_and_accepts_or_escalates_it(client, world, 
         "Escalate to the Social Care service manager",
     ]
     client.force_login(world.supervisor)
-    assert client.post(url("accept_refusal", transfer), {"note": "Agreed"}).status_code == 302
+    accepted = {"note": "Agreed", "confirm": "yes"}
+    assert client.post(url("accept_refusal", transfer), accepted).status_code == 302
     transfer.refresh_from_db()
     assert transfer.step_up.refusal_accepted_by == world.supervisor
     assert transfer not in transfers_needing_action(world.supervisor)

@@ -486,7 +486,7 @@ def test_the_inbox_and_decision_pages_for_the_receiving_manager(client, teams):
     assert "Enter the reasons for the decision" in response.content.decode()
     response = client.post(
         reverse("transfers:decide", args=[transfer.pk]),
-        {"accepted": "yes", "reasons": "Care order granted; we hold CiC"},
+        {"accepted": "yes", "reasons": "Care order granted; we hold CiC", "confirm": "yes"},
     )
     assert response.status_code == 302
     transfer.refresh_from_db()

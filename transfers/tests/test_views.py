@@ -122,6 +122,7 @@ def test_the_eh_team_manager_decides_with_advice_when_not_agreed(client, world, 
             "outcome": "Not yet",
             "actions": "TAF",
             "advice": "Try FGC",
+            "confirm": "yes",
         },
     )
     assert response.status_code == 302
@@ -235,6 +236,7 @@ def test_a_stale_form_does_not_half_save(client, world, walk, monkeypatch):
             "agreed_outcome": "s17_assessment",
             "contact_reference": "C",
             "referral_reference": "R",
+            "confirm": "yes",
         },
         follow=True,
     )
@@ -272,6 +274,7 @@ def test_the_decision_form_checks_dates_and_required_references(client, world, w
             "agreed": "no",
             "refused_outcome": "back_to_early_help",
             "note": "No",
+            "confirm": "yes",
         },
     )
     assert "cannot be in the future" in response.content.decode()
@@ -334,7 +337,7 @@ def test_withdrawal_needs_a_reason_then_withdraws(client, world, walk):
     client.force_login(world.ffp)
     response = client.post(url("withdraw", transfer), {"reason": ""})
     assert b"Enter why the request is withdrawn" in response.content
-    client.post(url("withdraw", transfer), {"reason": "Family moved"})
+    client.post(url("withdraw", transfer), {"reason": "Family moved", "confirm": "yes"})
     transfer.refresh_from_db()
     assert transfer.status == S.WITHDRAWN
 
@@ -422,7 +425,7 @@ def test_the_locality_lead_escalates_from_the_page_and_others_cannot(client, wor
     assert url("escalate", transfer) in page
     response = client.post(url("escalate", transfer), {"note": ""})
     assert b"Enter why the decision should be reviewed" in response.content
-    response = client.post(url("escalate", transfer), {"note": "Risk is rising"})
+    response = client.post(url("escalate", transfer), {"note": "Risk is rising", "confirm": "yes"})
     assert response.status_code == 302
     transfer.refresh_from_db()
     assert transfer.step_up.escalation_requested_at is not None
@@ -456,6 +459,7 @@ def test_a_graft_case_is_decided_on_the_page_by_the_graft_team_manager(client, w
             "threshold_met": "yes",
             "outcome": "Agreed",
             "actions": "Send the form",
+            "confirm": "yes",
         },
     )
     assert response.status_code == 302
