@@ -78,6 +78,8 @@ def test_cin_to_children_in_care_started_then_withdrawn(page, live_server):
     assert "Enter why the request is withdrawn" in page.content()
     journey.fill("Why is the request being withdrawn?", "The child has returned home.")
     journey.submit("Withdraw the request")
+    assert "This cannot be undone" in page.content()
+    journey.submit("Confirm and withdraw this request")
     assert "Request withdrawn" in page.content()
     shot(page, "cin-to-cic-withdrawn")
     transfer.refresh_from_db()

@@ -35,6 +35,7 @@ def test_a_refused_step_up_escalated_and_overturned(page, live_server, world):
     journey.click("Escalate to the Social Care service manager")
     page.locator("textarea").first.fill("Three incidents at school this month.")
     journey.submit("Escalate to the service manager")
+    journey.submit("Confirm and escalate the decision to the service manager")
     escalation = Escalation.objects.get(transfer=transfer)
     assert escalation.status == EscalationStatus.RAISED
 

@@ -1,6 +1,8 @@
 """The urgent step-up, end to end in a real browser, as each role in turn; axe-core checks every
 page visited against WCAG 2.2 AA."""
 
+from pathlib import Path
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
@@ -12,6 +14,7 @@ from transfers.models import Transfer, TransferStatus
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pass-word-123"  # people.tests.factories.UserFactory
+SHOTS = Path("test-results")
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -124,6 +127,11 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     journey.fill("Discussion and outcome", "Agreed: threshold met.")
     journey.fill("Actions", "Supervisor to send the step-up form now.")
     journey.submit("Record the decision")
+    # Check your answers (issue 12): the answers in words, each with its Change button.
+    assert "Check your answers before you record the Early Help decision" in page.title()
+    summary = page.locator(".govuk-summary-list").inner_text()
+    assert "Agreed: threshold met." in summary and "all_work_done" not in summary
+    journey.submit("Confirm and record the Early Help decision")
 
     # The supervisor sends the step-up form: the 4-hour clock starts.
     journey.sign_in(world.supervisor.username)
@@ -161,8 +169,20 @@ def test_the_urgent_step_up_end_to_end(page, live_server, world):
     journey.fill("Contact reference (EHM)", "EHM-C-1001")
     journey.fill("Referral reference (LCS)", "LCS-R-2002")
     journey.submit("Record the decision")
+    # Change keeps every answer; the check page comes back after the correction.
+    page.get_by_role("button", name="Change Referral reference (LCS)").click()
+    page.wait_for_load_state()
+    journey.check()
+    assert page.get_by_label("Contact reference (EHM)", exact=True).input_value() == "EHM-C-1001"
+    journey.fill("Referral reference (LCS)", "LCS-R-2003")
+    journey.submit("Record the decision")
+    assert "LCS-R-2003" in page.locator(".govuk-summary-list").inner_text()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "check-answers.png"), full_page=True)
+    journey.submit("Confirm and record Social Care's decision")
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.AWAITING_ALLOCATION
+    assert transfer.step_up.referral_reference == "LCS-R-2003"
 
     # Allocation by the duty team manager starts the joint visit and 10-day clocks.
     journey.sign_in(world.duty_tm.username)
@@ -255,6 +275,7 @@ def test_the_graft_route_and_the_early_help_workers_view(page, live_server, worl
     journey.fill("Discussion and outcome", "Agreed.")
     journey.fill("Actions", "Send the form.")
     journey.submit("Record the decision")
+    journey.submit("Confirm and record the Early Help decision")
     journey.click("Complete and send the step-up form")
     journey.fill("Reason for the request", "Exploitation risk.")
     journey.fill("Current risks and safety plan", "Curfew plan.")
