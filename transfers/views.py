@@ -111,12 +111,7 @@ def _answer(bound_field) -> str:
     a date as "Mon 23 Nov 2026" (London time for a moment), never a stored value."""
     field = bound_field.field
     value = bound_field.form.cleaned_data.get(bound_field.name)
-    if (
-        value is None
-        or value == ""
-        or value == []
-        or (isinstance(value, str) and not value.strip())
-    ):
+    if value is None or value == [] or (isinstance(value, str) and not value.strip()):
         return NOT_GIVEN
     if isinstance(field, forms.ModelChoiceField):
         return str(field.label_from_instance(value))

@@ -104,8 +104,8 @@ def picked_up(walk):
 
 def test_the_check_page_shows_the_answers_in_words_and_saves_nothing(client, world, picked_up):
     transfer = picked_up
-    audits = AuditEvent.objects.count()
     client.force_login(world.duty_atm)
+    audits = AuditEvent.objects.count()
     response = client.post(url("decision", transfer), _refusal(MONDAY))
 
     assert response.status_code == 200
