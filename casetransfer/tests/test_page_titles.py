@@ -20,6 +20,7 @@ LINK = re.compile(r'href="(/[^"#]*)')
 # Not pages to read: downloads, printouts, sign-out and the admin (titled by Django's admin).
 NOT_PAGES = ("/admin/", "/accounts/logout", "/static/", "/healthz", "export", "/print", "letter")
 PAGES_PER_PERSON = 80
+SITE = " \N{EN DASH} casetransfer"  # base.html puts it after every title
 
 
 def _page(href: str) -> str | None:
@@ -81,8 +82,8 @@ def test_every_page_has_its_own_title_saying_where_you_are(client, people_of_eve
     pages_of_title: dict[str, set[str]] = {}
     for person in people_of_every_role:
         for page, title in _walk(client, person).items():
-            assert title.endswith(" – casetransfer"), (page, title)
-            assert title.removesuffix(" – casetransfer").strip(), (page, "an empty title")
+            assert title.endswith(SITE), (page, title)
+            assert title.removesuffix(SITE).strip(), (page, "an empty title")
             pages_of_title.setdefault(title, set()).add(page.split("?")[0] + _number(page))
     shared = {title: pages for title, pages in pages_of_title.items() if len(pages) > 1}
     assert not shared, "\n".join(f"{t}: {sorted(p)[:3]}" for t, p in sorted(shared.items()))
@@ -98,5 +99,5 @@ def test_a_later_page_of_a_list_says_which_page_it_is(client, people_of_every_ro
     client.force_login(manager)
     first = _title(client.get("/cases/").content)
     second = _title(client.get("/cases/?page=2").content)
-    assert first == "Cases – casetransfer"
-    assert re.fullmatch(r"Cases \(page 2 of \d+\) – casetransfer", second), second
+    assert first == "Cases" + SITE
+    assert re.fullmatch(r"Cases \(page 2 of \d+\)" + SITE, second), second
