@@ -276,10 +276,14 @@ class TransferStepView(TransferMixin, FormView):
                 f"{_who_acted_last(self.transfer)} acted on this request first: it is now "
                 f"'{self.transfer.get_status_display()}'. Nothing you entered was saved.",
             )
-            return redirect(self.transfer.get_absolute_url())
+            return self._back()
         messages.success(self.request, self.success_message)
+        return self._back()
+
+    def _back(self):
         if transfer_get_for_user(user=self.request.user, pk=self.transfer.pk) is None:
-            # The step handed the case on (reassigned, withdrawn): its page is no longer theirs.
+            # The step (theirs or the one that beat it: reassigned, withdrawn, refused) handed
+            # the case on: its page is no longer theirs.
             return redirect("home")
         return redirect(self.transfer.get_absolute_url())
 

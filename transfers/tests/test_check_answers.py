@@ -221,6 +221,8 @@ def test_the_second_manager_to_confirm_sees_who_acted_first(client, world, picke
         response = client.post(
             url("decision", picked_up), {**dict(check.hidden), "confirm": "yes"}, follow=True
         )
+    # Told on their home page: the refused request has left duty's view (not a 404).
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("home")
     assert f"{escape(str(world.duty_tm))} acted on this request first" in response.content.decode()
     picked_up.refresh_from_db()
     assert picked_up.step_up.sc_outcome == "nfa_advice"
