@@ -4,8 +4,8 @@ through /accounts/login/ with its CSRF token, load the decision form, wait until
 then submit together to the live server (PostgreSQL).
 
 Exactly one decision stands, with exactly one audit record; the other manager is told clearly
-that someone acted on the request first, and nothing they entered was saved. (When the one who
-won declined, the other is not told today: see the skipped test and its reason.)"""
+that someone acted on the request first, and nothing they entered was saved, even when the
+decline that won took the case out of their team's view."""
 
 import html
 import json
@@ -167,14 +167,6 @@ def test_two_managers_deciding_at_once_one_wins_the_other_is_told(live_server, w
     assert Transfer.objects.filter(case=transfer.case).count() == 1
 
 
-@pytest.mark.skip(
-    reason="transfers/views.py TransferStepView.form_valid: on a conflict it redirects to the "
-    "transfer's page without checking the person may still see it (as the success path does "
-    "with transfer_get_for_user); a declined transfer is gone from the receiving team, so the "
-    "manager who lost to a decline gets a 404, not the conflict message. Found by the race "
-    "above when the decline won; fix the view (redirect home when the transfer is no longer "
-    "theirs), then drop this skip."
-)
 def test_the_manager_who_lost_to_a_decline_is_told_too(world, client):
     transfer, cic_tm, second_tm = receiving_team_with_two_managers(world)
     path = reverse("transfers:decide", args=[transfer.pk])

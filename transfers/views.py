@@ -21,7 +21,7 @@ from casework.selectors import meetings_for, notifications_for
 from escalations.selectors import escalations_for_transfer, suspensions_in_force
 from people.models import Team
 from people.roles import Role
-from people.selectors import users_in_team
+from people.selectors import teams_of, users_in_team
 
 from . import permissions as can
 from . import services
@@ -55,14 +55,16 @@ from .forms import (
     WithdrawForm,
     urgency_initial,
 )
-from .models import MissingWork, TransferKind, TransferStatus
+from .models import MissingWork, Transfer, TransferKind, TransferStatus
 from .selectors import (
     duty_queue,
     incoming_transfers,
     next_step,
+    requests_raised_by,
     transfer_deadlines,
     transfer_get_for_user,
     transfer_timeline,
+    transfers_needing_action,
 )
 from .services import team_move
 from .services.cin_to_cic import cin_to_cic_standards
@@ -145,8 +147,11 @@ class TransferMixin:
     def dispatch(self, request, *args, **kwargs):
         self.transfer = transfer_get_for_user(user=request.user, pk=kwargs["pk"])
         if self.transfer is None:
-            raise Http404("No transfer found")
+            return self.not_visible(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
+
+    def not_visible(self, request, pk):
+        raise Http404("No transfer found")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(transfer=self.transfer, case=self.transfer.case, **kwargs)
@@ -200,6 +205,26 @@ class TransferStepView(TransferMixin, FormView):
 
     def perform(self, form) -> None:
         raise NotImplementedError
+
+    def not_visible(self, request, pk):
+        """Someone of the transfer's teams who submits a step after another person's decision
+        took the case out of their view (a decline, a refusal) lost a race: tell them so, as
+        the race's loser is told on a page they can still see. Anyone else gets a 404."""
+        gone = Transfer.objects.filter(pk=pk).first() if request.method == "POST" else None
+        if (
+            gone is None
+            or not teams_of(request.user)
+            .filter(pk__in=[gone.from_team_id, gone.to_team_id])
+            .exists()
+        ):
+            raise Http404("No transfer found")
+        messages.error(
+            request,
+            f"{_who_acted_last(gone)} acted on this request first: it is now "
+            f"'{gone.get_status_display()}' and no longer with your team. "
+            "Nothing you entered was saved.",
+        )
+        return redirect("home")
 
     def get(self, request, *args, **kwargs):
         return self._guard() or super().get(request, *args, **kwargs)
@@ -813,6 +838,41 @@ class CompleteTransferView(TransferStepView):
 
     def perform(self, form):
         services.transfer_complete(transfer=self.transfer, by=self.request.user)
+
+
+class WaitingView(LoginRequiredMixin, ListView):
+    """Everything waiting on the person, page by page, by next deadline: the home page's
+    "Transfers waiting for you" in full."""
+
+    template_name = "transfers/waiting.html"
+    context_object_name = "transfers"
+    paginate_by = 25
+    extra_context = {
+        "heading": "Transfers waiting for you",
+        "intro": "Every transfer with a step for you to take, the next deadline first.",
+        "empty_heading": "Nothing is waiting for you",
+        "empty_text": "When a transfer needs your decision or your next step, it appears here "
+        "and you are emailed.",
+    }
+
+    def get_queryset(self):
+        return transfers_needing_action(self.request.user)
+
+
+class StartedView(WaitingView):
+    """The live requests the person started, page by page: the home page's list in full."""
+
+    extra_context = {
+        "heading": "Requests you started",
+        "intro": "Your requests that are still open, the next deadline first. Each shows who "
+        "holds it now.",
+        "empty_heading": "You have no open requests",
+        "empty_text": "A request you start from a case page stays here until it is completed, "
+        "refused or withdrawn.",
+    }
+
+    def get_queryset(self):
+        return requests_raised_by(self.request.user)
 
 
 class InboxView(LoginRequiredMixin, ListView):
