@@ -218,12 +218,16 @@ class TransferStepView(TransferMixin, FormView):
             .exists()
         ):
             raise Http404("No transfer found")
-        messages.error(
-            request,
-            f"{_who_acted_last(gone)} acted on this request first: it is now "
-            f"'{gone.get_status_display()}' and no longer with your team. "
-            "Nothing you entered was saved.",
-        )
+        who = _who_acted_last(gone)
+        status = gone.get_status_display()
+        if who == str(request.user):  # their own second press (back button, double click)
+            messages.info(request, f"You have already done this: the request is now '{status}'.")
+        else:
+            messages.error(
+                request,
+                f"{who} acted on this request first: it is now '{status}' and no longer with "
+                "your team. Nothing you entered was saved.",
+            )
         return redirect("home")
 
     def get(self, request, *args, **kwargs):

@@ -195,8 +195,10 @@ def test_confirming_takes_the_step_once_with_one_audit_record(client, world, pic
         response = client.post(url("decision", picked_up), confirmed)
         assert response.status_code == 302
         # A second press (the back button, a double click) takes nothing twice: the refused
-        # request has left duty's view.
-        assert client.post(url("decision", picked_up), confirmed).status_code == 404
+        # request has left duty's view, and they are told they already did it.
+        again = client.post(url("decision", picked_up), confirmed, follow=True)
+        assert again.redirect_chain[-1][0] == "/"
+        assert "You have already done this" in again.content.decode()
     picked_up.refresh_from_db()
     assert picked_up.status == S.NOT_AGREED
     assert picked_up.step_up.sc_outcome == "back_to_early_help"
