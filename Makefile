@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run prod-local test setup install migrate demo lint browser-deps bench clean
+.PHONY: run prod-local test setup install migrate demo lint browser-deps bench load clean
 
 run: setup demo ## install, migrate, load demo data, serve with the worker and beat (Procfile)
 	mkdir -p var
@@ -59,6 +59,9 @@ browser-deps: ## Debian's chromium for the Playwright browser tests (needs root)
 
 bench: install
 	$(PY) bench/run.py
+
+load: install ## the load run: 50 people against gunicorn on loopback (bench/load.py)
+	$(PY) bench/load.py
 
 clean:
 	rm -rf var $(VENV) node_modules
