@@ -3,13 +3,14 @@ from django.urls import reverse
 from people.models import SOCIAL_CARE_SERVICES, Service
 from people.roles import Role
 from people.selectors import teams_of
+from people.two_factor import two_factor_offered_to
 
 
 def navigation(request):
     """The service navigation, marking the current section."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "two_factor_offered": False}
     items = [
         ("Home", reverse("home")),
         ("Cases", reverse("cases:list")),
@@ -38,6 +39,7 @@ def navigation(request):
         items.append(("Admin", reverse("admin:index")))
     path = request.path
     return {
+        "two_factor_offered": two_factor_offered_to(user),
         "nav_items": [
             {
                 "label": label,
