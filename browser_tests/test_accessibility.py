@@ -204,8 +204,14 @@ def test_every_page_of_the_journeys_fits_320_pixels(browser, live_server, world)
             "/deadlines/",
             step_up.case.get_absolute_url(),
         ],
-        world.ffp.username: ["/", world.case.get_absolute_url()],
-        world.duty_tm.username: ["/", "/transfers/inbox/"],
+        world.ffp.username: [
+            "/",
+            world.case.get_absolute_url(),
+            f"/cases/{world.case.reference}/timeline/",
+            "/transfers/started/",
+            step_up.get_absolute_url(),
+        ],
+        world.duty_tm.username: ["/", "/transfers/inbox/", "/transfers/waiting/"],
         world.supervisor.username: ["/", f"/transfers/step-up/start/{world.case.reference}/"],
         world.cin_tm.username: ["/", "/transfers/inbox/"],
     }
