@@ -101,7 +101,7 @@ def test_the_admin_runs_under_the_policy(page, live_server, world):
     visit.sign_in("root", path="/admin/login/")
     code = TOTP(device.bin_key, device.step, device.t0, device.digits).token()
     page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
     visit.collect()
     for path in [
