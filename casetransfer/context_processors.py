@@ -47,5 +47,5 @@ def navigation(request):
                 "active": path == url if url == "/" else path.startswith(url),
             }
             for label, url in items
-        ]
+        ],
     }
