@@ -140,17 +140,31 @@ class LoginCodeView(FormView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class TwoFactorView(FormView):
-    """Set up, check or turn off an authenticator app (managers, administrators and staff)."""
+class TwoFactorMixin:
+    """Only for those offered two-factor (managers, administrators and staff); `self.device` is
+    their authenticator app, if they have one. A page that `needs_device` sends those without
+    one to set it up."""
 
-    template_name = "people/two_factor.html"
-    form_class = TwoFactorCodeForm
+    needs_device = False
 
     def dispatch(self, request, *args, **kwargs):
         if not two_factor_offered_to(request.user):
             raise PermissionDenied("Two-factor authentication is for managers and administrators.")
         self.device = two_factor_device(request.user)
+        if self.needs_device and self.device is None:
+            return redirect("two_factor")
         return super().dispatch(request, *args, **kwargs)
+
+    def _wrong_code(self, form):
+        form.code_is_wrong()
+        return self.form_invalid(form)
+
+
+class TwoFactorView(TwoFactorMixin, FormView):
+    """Set up, check or turn off an authenticator app (managers, administrators and staff)."""
+
+    template_name = "people/two_factor.html"
+    form_class = TwoFactorCodeForm
 
     def get_form_kwargs(self):
         button = "Confirm code" if self.device is not None else "Turn on two-factor"
@@ -188,32 +202,21 @@ class TwoFactorView(FormView):
             return redirect(next_url)
         return redirect("two_factor")
 
-    def _wrong_code(self, form):
-        form.code_is_wrong()
-        return self.form_invalid(form)
 
-
-class TwoFactorTurnOffView(FormView):
+class TwoFactorTurnOffView(TwoFactorMixin, FormView):
     """Turning two-factor off needs a current code, so a session left open cannot do it."""
 
     template_name = "people/two_factor_turn_off.html"
     form_class = TwoFactorCodeForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if not two_factor_offered_to(request.user):
-            raise PermissionDenied("Two-factor authentication is for managers and administrators.")
-        self.device = two_factor_device(request.user)
-        if self.device is None:
-            return redirect("two_factor")
-        return super().dispatch(request, *args, **kwargs)
+    needs_device = True
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "button": "Turn off two-factor"}
 
     def form_valid(self, form):
         if not self.device.verify_token(form.cleaned_data["code"]):
-            form.code_is_wrong()
-            return self.form_invalid(form)
+            return self._wrong_code(form)
         two_factor_remove(user=self.request.user, by=self.request.user)
         messages.success(self.request, "Two-factor authentication is off")
         return redirect("two_factor")
