@@ -2,13 +2,25 @@
 
 Callers wrap it in their own `transaction.atomic()` with the rows the transition derives."""
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
-from .services import audit_record, changed_since, saved_values
+from .context import current_ip
+from .models import AuditEvent
+from .services import (
+    _tracked_fields,
+    audit_record,
+    changed_since,
+    diff,
+    saved_values,
+    snapshot,
+)
 
 
 def apply_transition(
@@ -54,3 +66,58 @@ def apply_transition(
         note=note,
     )
     return result
+
+
+def apply_transition_to_locked(
+    instances: list[models.Model],
+    name: str,
+    *,
+    note: str = "",
+    state_field: str = "status",
+    arguments: Callable[[models.Model], dict[str, Any]] = lambda instance: {},
+) -> None:
+    """Take transition `name` on each of `instances` and write them and their audit records
+    with one statement each (a system step: no actor, no permission to check): the deadline
+    sweep's batches (issue 14).
+
+    Only for rows this transaction has locked (select_for_update): no other process can move
+    them, so the lock stands where ConcurrentTransitionMixin's check on save would. Each
+    transition method still checks its source state (TransitionNotAllowed); anything raised
+    leaves the caller to roll back the whole batch. `arguments(instance)` gives each call's
+    keyword arguments."""
+    if not instances:
+        return
+    model = type(instances[0])
+    tracked = [f.name for f in _tracked_fields(instances[0]) if f.name != state_field]
+    subject_type = ContentType.objects.get_for_model(model)
+    at = timezone.now()
+    changed: set[str] = set()
+    events = []
+    for instance in instances:
+        method = getattr(instance, name)
+        from_state = getattr(instance, state_field)
+        if not can_proceed(method):
+            raise TransitionNotAllowed(
+                f"Cannot {name.replace('_', ' ')} from {from_state}", object=instance, method=method
+            )
+        before = snapshot(instance, tracked)
+        method(**arguments(instance))
+        changes = diff(before, snapshot(instance, tracked))
+        changed.update(changes)
+        events.append(
+            AuditEvent(
+                at=at,
+                actor=None,
+                action=f"{model._meta.model_name}.{name}",
+                subject_type=subject_type,
+                subject_id=str(instance.pk),
+                case_id=getattr(instance, "case_id", None),
+                from_state=from_state,
+                to_state=getattr(instance, state_field),
+                changes=changes,
+                note=note,
+                ip_address=current_ip(),
+            )
+        )
+    model._base_manager.bulk_update(instances, [state_field, *sorted(changed)])
+    AuditEvent.objects.bulk_create(events)

@@ -25,7 +25,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from audit.fsm import apply_transition
+from audit.fsm import apply_transition, apply_transition_to_locked
 from people.models import Team, User
 from people.roles import Role
 
@@ -106,17 +106,39 @@ def _in_batches(
     *,
     prepare: Callable | None = None,
     counts_failures: bool = True,
+    handle_batch: Callable | None = None,
 ) -> int:
     """Claim up to BATCH rows at a time, each batch in its own transaction, until none are left
     or the run is out of time; handle each row in its own savepoint. A row that fails is logged
-    (by id), counted on the row and not tried again in this run; it does not stop the others."""
+    (by id), counted on the row and not tried again in this run; it does not stop the others.
+
+    With `handle_batch`, the whole batch is first handled at once, a few statements for all its
+    rows (issue 14: a backlog of 10,000 clears in seconds); if that raises, its savepoint is
+    rolled back and the batch, read again, goes row by row as above."""
     done = 0
     failed: set[int] = set()
     while True:
         with transaction.atomic():
             queryset = rows().exclude(pk__in=failed) if failed else rows()
             batch = list(_locked(queryset)[:BATCH])
+            claimed = len(batch)
             context = prepare(batch) if prepare and batch else None
+            if handle_batch is not None and batch:
+                try:
+                    with transaction.atomic():
+                        done += handle_batch(batch, context)
+                except Exception:
+                    logger.warning("deadline sweep: a %s batch failed; row by row", what)
+                    # The rows in memory took the steps the rollback undid: read them again.
+                    batch = list(queryset.filter(pk__in=[row.pk for row in batch]))
+                    context = prepare(batch) if prepare else None
+                else:
+                    recovered = [row.pk for row in batch if row.sweep_failures]
+                    if counts_failures and recovered:
+                        type(batch[0]).objects.filter(pk__in=recovered).update(
+                            sweep_failures=0, sweep_error=""
+                        )
+                    batch = []  # done: none is left to go row by row
             for row in batch:
                 try:
                     with transaction.atomic():
@@ -132,7 +154,7 @@ def _in_batches(
                 else:
                     if counts_failures and row.sweep_failures:
                         type(row).objects.filter(pk=row.pk).update(sweep_failures=0, sweep_error="")
-        if len(batch) < BATCH or run.out_of_time():
+        if claimed < BATCH or run.out_of_time():
             return done
 
 
@@ -228,12 +250,38 @@ def record_breaches(now: datetime, run: Run | None = None) -> int:
         emails.queue(_deadline_emails(deadline, EmailKind.BREACH, policy.alert_on_breach))
         return 1
 
+    def breach_all(batch: list[Deadline], emails: Emails) -> int:
+        # The same steps for the whole batch: the transitions, their rows and audit records in
+        # one statement each, then every alert in one insert.
+        apply_transition_to_locked(
+            batch,
+            "breach",
+            note="Due time passed",
+            arguments=lambda d: {
+                "at": now,
+                "escalate_at": d.due_at + timedelta(hours=run.policy(d.kind).escalate_after_hours),
+            },
+        )
+        messages = []
+        for deadline in batch:
+            which = run.policy(deadline.kind).alert_on_breach
+            messages += _deadline_emails(deadline, EmailKind.BREACH, which)
+        emails.queue(messages)
+        return len(batch)
+
     def overdue() -> QuerySet[Deadline]:
         return _for_emails(
             Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=now).order_by("due_at")
         )
 
-    return _in_batches(run, overdue, breach, "breach", prepare=lambda b: Emails(b, now))
+    return _in_batches(
+        run,
+        overdue,
+        breach,
+        "breach",
+        prepare=lambda b: Emails(b, now),
+        handle_batch=breach_all,
+    )
 
 
 def escalate_breaches(now: datetime, run: Run | None = None) -> int:
