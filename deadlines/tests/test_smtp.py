@@ -138,3 +138,40 @@ def test_a_refusing_server_means_retries_with_backoff_then_one_send_when_it_is_u
     assert [e.rcpt_tos for e in server.envelopes] == [[org.owner.email]]
     email = OutboxEmail.objects.get(pk=email.pk)
     assert (email.status, email.attempts, email.last_error) == (EmailStatus.SENT, 3, "")
+
+
+class Peers(Collector):
+    """Keeps each message's client address too: one address, one connection."""
+
+    def __init__(self):
+        super().__init__()
+        self.peers = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.peers.append(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_worker_sends_email_after_email_on_one_connection_and_reconnects_after_a_restart(
+    org, port
+):
+    """Issue 14: the SMTP connection is kept open between sends (each message still has its
+    own hand-off); one the server dropped is found before use, so no email fails for it."""
+    start(org)
+    handler = Peers()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        run_sweep(REMIND)
+        run_sweep(DUE)  # two breach alerts
+    finally:
+        controller.stop()
+    assert len(handler.envelopes) == 3
+    assert len(set(handler.peers)) == 1
+
+    with time_machine.travel(ANCHOR, tick=False):
+        start_deadline(Kind.JOINT_VISIT, ANCHOR, case=org.other_case, owner=org.other_owner)
+    with smtp_server(port) as restarted:  # the kept connection died with the old server
+        run_sweep(REMIND + timedelta(minutes=5))
+    assert len(restarted.envelopes) == 1
+    assert not OutboxEmail.objects.exclude(status=EmailStatus.SENT).exists()
