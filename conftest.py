@@ -58,6 +58,24 @@ def _media_and_mail(settings, tmp_path):
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
 
 
+@pytest.fixture(autouse=True)
+def _next_due_kept(request):
+    """After every test that used the database (in a transaction rolled back after it): each
+    transfer's `next_due_at` is still the due time of its earliest live deadline, the column
+    deadlines.services keeps so the lists need no subquery a row (issue 14). Every journey any
+    test walks checks it."""
+    if "db" not in request.fixturenames or "transactional_db" in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db")  # set up first, so torn down (rolled back) after this check
+    yield
+    from deadlines.services import transfers_with_stale_next_due
+
+    if connection.needs_rollback:  # the test broke its transaction on purpose: nothing to read
+        return
+    assert transfers_with_stale_next_due() == []
+
+
 @pytest.fixture
 def make_user(db):
     from people.tests.factories import UserFactory

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from deadlines.models import Deadline, DeadlineStatus
+from deadlines.services import refresh_next_due
 from people.models import Service, Team, TeamMembership
 from transfers.models import (
     LIVE_STAGES,
@@ -282,6 +283,8 @@ def scale_transfers(*, cases: int) -> int:
                 ],
                 batch_size=BATCH,
             )
+            # Written as rows, not through the services: their next deadline likewise.
+            refresh_next_due(transfer_type, [t.pk for t in transfers])
             _spread_created_at(transfers, now)
         created += len(transfers)
     return created

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from audit.fsm import apply_transition
@@ -111,6 +113,59 @@ def _subject_filter(subject: models.Model) -> dict:
     }
 
 
+# A subject model with a field of this name (a transfer) keeps there the due time of its
+# earliest live deadline, so its lists sort by a column, not a subquery a row (issue 14).
+NEXT_DUE_FIELD = "next_due_at"
+LIVE = [DeadlineStatus.OPEN, DeadlineStatus.BREACHED]
+
+
+def refresh_next_due(subject_type: ContentType, subject_ids=None) -> int:
+    """Write the earliest live deadline's due time onto subjects of `subject_type` that keep
+    one (NEXT_DUE_FIELD): those in `subject_ids`, or every one (after bulk inserts). Every
+    service below that starts, meets, cancels or moves a deadline calls it in its transaction;
+    code that writes deadline rows itself (bulk seeding) must call it too. Returns the rows
+    written (0 for a subject model that keeps none)."""
+    model = subject_type.model_class()
+    if model is None or NEXT_DUE_FIELD not in {f.name for f in model._meta.concrete_fields}:
+        return 0
+    earliest = Deadline.objects.filter(
+        subject_type=subject_type,
+        subject_id=Cast(OuterRef("pk"), output_field=CharField()),
+        status__in=LIVE,
+    ).order_by("due_at")
+    rows = model._default_manager.all()
+    if subject_ids is not None:
+        rows = rows.filter(pk__in=list(subject_ids))
+    return rows.update(**{NEXT_DUE_FIELD: Subquery(earliest.values("due_at")[:1])})
+
+
+def transfers_with_stale_next_due() -> list[tuple[int, datetime | None, datetime | None]]:
+    """(id, kept, actual) for every transfer whose next_due_at is not its earliest live
+    deadline's due time: always empty while every deadline write goes through the services."""
+    from transfers.models import Transfer
+
+    earliest = Deadline.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Transfer),
+        subject_id=Cast(OuterRef("pk"), output_field=CharField()),
+        status__in=LIVE,
+    ).order_by("due_at")
+    rows = Transfer.objects.annotate(actual=Subquery(earliest.values("due_at")[:1]))
+    return [
+        (pk, kept, actual)
+        for pk, kept, actual in rows.values_list("pk", "next_due_at", "actual")
+        if kept != actual
+    ]
+
+
+def _subject_deadlines_changed(subject: models.Model) -> None:
+    subject_type = ContentType.objects.get_for_model(subject)
+    if refresh_next_due(subject_type, [subject.pk]):
+        # The caller's copy too, so a page drawn from it after the step shows the new time (set
+        # directly: refresh_from_db would reset a state machine's record of its saved state).
+        rows = type(subject)._default_manager.filter(pk=subject.pk)
+        setattr(subject, NEXT_DUE_FIELD, rows.values_list(NEXT_DUE_FIELD, flat=True).first())
+
+
 def _people(people) -> list:
     """The distinct users among `people`, in order, leaving out None."""
     unique = {}
@@ -164,6 +219,7 @@ def deadline_start(
         to_state=deadline.status,
         changes=changes,
     )
+    _subject_deadlines_changed(subject)
     return deadline
 
 
@@ -185,6 +241,8 @@ def deadline_meet(
         apply_transition(deadline, "meet", by=by, case=deadline.case, note=note, at=at)
         _cancel_pending_emails(deadline)
         met.append(deadline)
+    if met:
+        _subject_deadlines_changed(subject)
     return met
 
 
@@ -257,6 +315,8 @@ def deadline_cancel(
         apply_transition(deadline, "cancel", by=by, case=deadline.case, note=reason, at=now)
         _cancel_pending_emails(deadline)
         cancelled.append(deadline)
+    if cancelled:
+        _subject_deadlines_changed(subject)
     return cancelled
 
 
@@ -283,6 +343,7 @@ def deadline_reschedule(
             due_at=due_at, anchor_at=anchor_at, policy=policy, calendar=calendar
         ),
     )
+    refresh_next_due(deadline.subject_type, [deadline.subject_id])
     return deadline
 
 

@@ -16,6 +16,7 @@ from cases.choices import Involvement
 from cases.models import Case
 from cases.services import case_allocate, case_step_down_to_early_help
 from deadlines.models import Deadline, DeadlineStatus
+from deadlines.services import refresh_next_due
 from people.models import Team, User
 
 from . import services
@@ -234,6 +235,7 @@ def _make_one_fall_due(now) -> None:
         Deadline.objects.filter(pk=deadline.pk).update(
             due_at=now + timedelta(minutes=2), remind_at=now, reminded_at=None
         )
+        refresh_next_due(deadline.subject_type, [deadline.subject_id])
 
 
 # --- transfers between teams: every kind in every state ------------------------------------------

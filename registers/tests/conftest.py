@@ -14,6 +14,7 @@ from cases.models import Case
 from cases.tests.factories import CaseFactory
 from deadlines.models import Deadline
 from deadlines.rules import Kind
+from deadlines.services import refresh_next_due
 from people.models import Service, Team, User
 from people.roles import Role
 from people.tests.factories import TeamFactory, UserFactory
@@ -147,5 +148,7 @@ def make_transfer(
             anchor_at=created_at,
             due_at=due_at,
         )
+        # A row written directly, as bulk seeding does: the transfer's next deadline likewise.
+        refresh_next_due(ContentType.objects.get_for_model(Transfer), [transfer.pk])
     transfer.refresh_from_db()
     return transfer

@@ -14,6 +14,7 @@ from cases.models import Case
 from cases.tests.factories import CaseFactory
 from deadlines.calendar import LONDON
 from deadlines.models import Deadline, DeadlineStatus, OutboxEmail
+from deadlines.services import deadline_reschedule
 from deadlines.sweep import record_breaches, send_reminders
 from people.models import Service
 from people.roles import Role
@@ -563,8 +564,11 @@ def test_lists_order_by_the_next_deadline_not_by_a_missing_one(world):
     )
     assert list(transfers_needing_action(world.eh_tm)) == [urgent, standard]
     # An overdue request goes first, whatever its urgency.
-    Deadline.objects.filter(subject_id=str(standard.pk), status=DeadlineStatus.OPEN).update(
-        due_at=timezone.now() - timedelta(hours=1)
+    overdue = Deadline.objects.get(subject_id=str(standard.pk), status=DeadlineStatus.OPEN)
+    deadline_reschedule(
+        deadline=overdue,
+        anchor_at=overdue.anchor_at - timedelta(days=30),
+        reason="The request was sent a month ago",
     )
     assert list(transfers_needing_action(world.eh_tm)) == [standard, urgent]
 
