@@ -6,11 +6,12 @@ from django.db.models import QuerySet
 
 from cases.models import Case
 from cases.selectors import unallocated_cases_for_manager
+from casetransfer.ranking import RankedRows
 from conferences.selectors import conference_work
-from deadlines.selectors import due_soon, overdue
+from deadlines.selectors import ranked_due_soon, ranked_overdue
 from escalations.selectors import answers_escalations, escalations_to_answer
 from people.models import User
-from transfers.selectors import requests_raised_by, transfers_needing_action
+from transfers.selectors import ranked_needing_action, ranked_raised_by
 
 PANEL_SIZE = 10
 DEADLINES = "deadlines/_deadline_table.html"
@@ -34,36 +35,43 @@ def _panel(key: str, title: str, rows: QuerySet, **options) -> Panel:
     return Panel(key=key, title=title, items=list(rows[:PANEL_SIZE]), total=rows.count(), **options)
 
 
+def _ranked(key: str, title: str, rows: RankedRows, **options) -> Panel:
+    """A panel over ranked rows (casetransfer.ranking): sorted and counted once."""
+    return Panel(key=key, title=title, items=rows[:PANEL_SIZE], total=len(rows), **options)
+
+
 def home_panels(user: User) -> list[Panel]:
     panels = [
-        _panel(
+        _ranked(
             "overdue",
             "Overdue",
-            overdue(user),
+            ranked_overdue(user),
             template=DEADLINES,
             empty_text="Nothing is overdue.",
             link="/deadlines/",
             link_text="See all your teams' deadlines",
         ),
-        _panel(
+        _ranked(
             "due_soon",
             "Due in the next 2 days",
-            due_soon(user),
+            ranked_due_soon(user),
             template=DEADLINES,
             empty_text="Nothing falls due in the next 2 days.",
         ),
-        _panel(
+        _ranked(
             "transfers",
             "Transfers waiting for you",
-            transfers_needing_action(user),
+            ranked_needing_action(user),
             template=TRANSFERS,
             empty_text="No transfer is waiting for you.",
         ),
     ]
     if user.is_worker:
-        raised = requests_raised_by(user)
-        if raised.exists():
-            panels.append(_panel("my_requests", "Requests you started", raised, template=TRANSFERS))
+        raised = ranked_raised_by(user)
+        if raised:
+            panels.append(
+                _ranked("my_requests", "Requests you started", raised, template=TRANSFERS)
+            )
         # Every case allocated to the user is one they see: no visibility filter to work out.
         # The table shows the worker too, hence both joins (it was one query a row).
         mine = Case.objects.filter(allocated_worker=user).select_related(

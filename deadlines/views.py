@@ -3,7 +3,7 @@ from django.views.generic import ListView
 from people.selectors import teams_visible_to
 
 from .forms import TeamDeadlinesForm
-from .selectors import team_deadlines
+from .selectors import ranked_live_team_deadlines, team_deadlines
 
 
 class TeamDeadlinesView(ListView):
@@ -19,6 +19,8 @@ class TeamDeadlinesView(ListView):
             team = self.form.cleaned_data["team"]
             team_id = team.pk if team else None
             status = self.form.cleaned_data["status"] or "live"
+        if status == "live":  # as the page opens: ranked rows (issue 14)
+            return ranked_live_team_deadlines(user=user, team_id=team_id)
         return team_deadlines(user=user, team_id=team_id, status=status)
 
     def get_context_data(self, **kwargs):

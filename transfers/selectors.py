@@ -3,23 +3,21 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast
 
 from audit.models import AuditEvent
+from cases.models import Case as ChildCase
+from casetransfer.ranking import RankedRows, soonest_first
 from deadlines.models import Deadline, DeadlineStatus
 from people.models import Team, User
 from people.roles import Role
@@ -55,12 +53,10 @@ def involved_case_branches(user: User, teams: QuerySet[Team]) -> list[QuerySet]:
 
 def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
     """The transfer if the user may see its case (else None: the views answer 404)."""
-    from cases.selectors import case_visibility
+    from cases.selectors import sees_fresh_case
 
-    visibility = case_visibility(user, prefix="case__")
-    transfers = Transfer.objects.filter(pk=pk)
-    return (
-        (transfers if visibility is None else transfers.filter(visibility))
+    transfer = (
+        Transfer.objects.filter(pk=pk)
         .select_related(
             "case",
             "from_team",
@@ -90,19 +86,13 @@ def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
         )
         .first()
     )
+    return transfer if transfer is not None and sees_fresh_case(user, transfer.case) else None
 
 
 def _with_due(transfers: QuerySet[Transfer]) -> QuerySet[Transfer]:
-    """Annotate the earliest live deadline of each transfer, for sorting and display."""
-    # The content type's id, not a join to django_content_type in every row's subquery: each
-    # probe is then one look-up in the (subject_type, subject_id) index (issue 14).
-    next_deadline = Deadline.objects.filter(
-        subject_type_id=ContentType.objects.get_for_model(Transfer).pk,
-        subject_id=Cast(OuterRef("pk"), output_field=CharField()),
-        status__in=[DeadlineStatus.OPEN, DeadlineStatus.BREACHED],
-    ).order_by("due_at")
+    """Annotate whether each transfer is a priority, for sorting after its next deadline (the
+    `next_due_at` column, kept by deadlines.services.refresh_next_due: no subquery a row)."""
     return transfers.annotate(
-        next_due_at=Subquery(next_deadline.values("due_at")[:1]),
         priority=Case(
             When(Q(urgent=True) | Q(section_47=True), then=Value(True)),
             default=Value(False),
@@ -132,74 +122,126 @@ def duty_queue(user: User) -> QuerySet[Transfer]:
 
 
 def transfers_needing_action(user: User) -> QuerySet[Transfer]:
-    """Everything waiting on this person, by the step it is at."""
-    own = teams_of(user).values("pk")
-    refusal_open = Q(
-        status=S.NOT_AGREED,
-        step_up__refusal_accepted_at__isnull=True,
-        step_up__escalation_requested_at__isnull=True,
-    )
-    condition = Q(
-        status__in=[S.ESCALATION_DISCUSSION, S.READY_TO_SEND], step_up__supervisor=user
-    ) | Q(refusal_open, step_up__supervisor=user)
-    condition |= Q(status__in=[S.AWAITING_EH_DECISION, S.READY_TO_SEND], from_team__manager=user)
-    condition |= Q(refusal_open, from_team__manager=user)
-    if user.has_role(Role.LOCALITY_LEAD):
-        localities = teams_of(user).exclude(locality="").values("locality")
-        condition |= Q(refusal_open, from_team__locality__in=localities)
-    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
-        condition |= Q(status__in=[S.WITH_DUTY, S.AWAITING_ALLOCATION], to_team__in=own)
-        condition |= Q(status=S.PICKED_UP, assigned_to=user)
-        condition |= Q(status=S.PICKED_UP, to_team__manager=user)
-    condition |= Q(status__in=[S.WITH_DUTY, S.PICKED_UP], assigned_to=user)
-    condition |= Q(status=S.ALLOCATED, allocated_worker=user)
-    condition |= Q(
-        status__in=[S.ALLOCATED, S.COMPLETED],
-        step_up__eh_worker=user,
-        step_up__joint_visit_at__isnull=True,
-    )
-    condition = Q(kind=TransferKind.STEP_UP) & condition
-    condition |= _team_moves_needing(user)
-    condition |= Q(pk__in=_cin_to_cic_needing(user))
-    # The conditions above, an OR across joins, would be tried on every transfer; they are
-    # tried only on the user's candidates, found first through indexes (issue 14).
+    """Everything waiting on this person, by the step it is at.
+
+    Each way of waiting is its own query, served by its own index (the supervisor, a team the
+    user manages, the worker allocated), and the transfers are the union of their ids: an OR of
+    the conditions across joins was tried on every candidate transfer, 100 to 300 ms at 100,000
+    cases (issue 14)."""
+    first, *rest = (branch.order_by().values("pk") for branch in _waiting_branches(user))
     return (
-        _with_due(Transfer.objects.filter(pk__in=_candidate_ids(user)).filter(condition))
+        _with_due(Transfer.objects.filter(pk__in=first.union(*rest)))
         .select_related("case", "from_team", "to_team")
         .order_by(*BY_DEADLINE, "created_at")
     )
 
 
-def _candidate_ids(user: User) -> list[int]:
-    """Every transfer that could be waiting on the user: live (or refused, for the refusal
-    to accept or escalate) and tied to them by a team or by name; the completed step-ups
-    whose joint visit they still owe. One round trip; each branch is served by an index."""
-    waiting = Transfer.objects.filter(status__in=[*LIVE, S.NOT_AGREED]).order_by()
-    own = teams_of(user).values("pk")
-    branches = [
-        waiting.filter(to_team__in=own),
-        waiting.filter(from_team__in=own),
-        waiting.filter(assigned_to=user),
-        waiting.filter(allocated_worker=user),
-        waiting.filter(case__allocated_worker=user),
-        waiting.filter(step_up__supervisor=user),
-        Transfer.objects.filter(
-            status__in=[S.ALLOCATED, S.COMPLETED], step_up__eh_worker=user
-        ).order_by(),
-    ]
-    if user.has_role(Role.LOCALITY_LEAD):
-        localities = teams_of(user).exclude(locality="").values("locality")
-        branches.append(waiting.filter(status=S.NOT_AGREED, from_team__locality__in=localities))
-    if user.has_role(Role.OPERATIONAL_MANAGER):
-        from people.selectors import teams_visible_to
+@dataclass(frozen=True)
+class _Teams:
+    """The ids of the teams that tie a person to transfers, read once for the many branches
+    of "waiting on you" (literal ids, so each branch is quick to build and to plan; a branch
+    over no team is left out)."""
 
-        branches.append(
-            waiting.filter(
-                status=S.CARE_CONFIRMED, from_team__in=teams_visible_to(user).values("pk")
-            )
+    own: list[int]  # belongs to or manages
+    managed_by: list[int]  # the team's manager
+    managed: list[int]  # its manager, or a TM/ATM in it
+    locality: list[int]  # in one of a Locality Lead's localities
+
+    @classmethod
+    def of(cls, user: User) -> "_Teams":
+        member_of = set(user.memberships.values_list("team_id", flat=True))
+        teams = list(Team.objects.values_list("pk", "manager_id", "locality"))
+        managed_by = sorted(pk for pk, manager_id, _ in teams if manager_id == user.pk)
+        own = sorted(member_of | set(managed_by))
+        managers = user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER)
+        localities = {loc for pk, _, loc in teams if loc and pk in own}
+        return cls(
+            own=own,
+            managed_by=managed_by,
+            managed=own if managers else managed_by,
+            locality=sorted(pk for pk, _, loc in teams if loc in localities)
+            if user.has_role(Role.LOCALITY_LEAD)
+            else [],
         )
-    first, *rest = (b.values_list("pk", flat=True) for b in branches)
-    return list(first.union(*rest))
+
+
+def _waiting_branches(user: User) -> list[QuerySet[Transfer]]:
+    teams = _Teams.of(user)
+    step_ups = Transfer.objects.filter(kind=TransferKind.STEP_UP)
+    refusal_open = Q(
+        status=S.NOT_AGREED,
+        step_up__refusal_accepted_at__isnull=True,
+        step_up__escalation_requested_at__isnull=True,
+    )
+    branches = [
+        step_ups.filter(
+            status__in=[S.ESCALATION_DISCUSSION, S.READY_TO_SEND], step_up__supervisor=user
+        ),
+        step_ups.filter(refusal_open, step_up__supervisor=user),
+        step_ups.filter(status__in=[S.WITH_DUTY, S.PICKED_UP], assigned_to=user),
+        step_ups.filter(status=S.ALLOCATED, allocated_worker=user),
+        step_ups.filter(
+            status__in=[S.ALLOCATED, S.COMPLETED],
+            step_up__eh_worker=user,
+            step_up__joint_visit_at__isnull=True,
+        ),
+    ]
+    if teams.managed_by:
+        branches += [
+            step_ups.filter(
+                status__in=[S.AWAITING_EH_DECISION, S.READY_TO_SEND],
+                from_team__in=teams.managed_by,
+            ),
+            step_ups.filter(refusal_open, from_team__in=teams.managed_by),
+        ]
+    if teams.locality:
+        branches.append(step_ups.filter(refusal_open, from_team__in=teams.locality))
+    if teams.own and user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
+        branches.append(
+            step_ups.filter(status__in=[S.WITH_DUTY, S.AWAITING_ALLOCATION], to_team__in=teams.own)
+        )
+        if teams.managed_by:
+            branches.append(step_ups.filter(status=S.PICKED_UP, to_team__in=teams.managed_by))
+    branches += _team_move_branches(user, teams)
+    # A Child in Need to Children in Care transfer is worked out from the step table.
+    cin_to_cic = _cin_to_cic_needing(user)
+    if cin_to_cic:
+        branches.append(Transfer.objects.filter(pk__in=cin_to_cic))
+    return branches
+
+
+def ranked_needing_action(user: User) -> RankedRows:
+    """transfers_needing_action, read as ranked rows: for the home page panel and the
+    "waiting for you" list, which show a page of it and how many there are."""
+    return _ranked_by_due(
+        transfers_needing_action(user),
+        newest_first=False,
+        shown=("case", "from_team", "to_team"),
+    )
+
+
+def ranked_raised_by(user: User) -> RankedRows:
+    """requests_raised_by, read as ranked rows (the home page panel, the "started" list)."""
+    return _ranked_by_due(requests_raised_by(user), newest_first=True, shown=("case", "to_team"))
+
+
+def _ranked_by_due(
+    transfers: QuerySet[Transfer], *, newest_first: bool, shown: tuple[str, ...]
+) -> RankedRows:
+    """Transfers by next deadline, then priority, then age: the order is worked out over ids
+    and sort keys alone, then only the rows shown are read whole, joined to the `shown` rows
+    the table needs (casetransfer.ranking; issue 14)."""
+    keys = (
+        transfers.select_related(None)
+        .order_by()
+        .values_list("pk", "next_due_at", "priority", "created_at")
+    )
+    sign = -1 if newest_first else 1
+    return RankedRows(
+        keys,
+        sort_key=lambda row: (*soonest_first(row[1]), not row[2], sign * row[3].timestamp()),
+        fetch=lambda pks: _with_due(Transfer.objects.filter(pk__in=pks)).select_related(*shown),
+    )
 
 
 def _managed(user: User) -> QuerySet[Team]:
@@ -210,14 +252,11 @@ def _managed(user: User) -> QuerySet[Team]:
     return Team.objects.filter(manager=user)
 
 
-def _team_moves_needing(user: User) -> Q:
+def _team_move_branches(user: User, teams: _Teams) -> list[QuerySet[Transfer]]:
     """Transfers between teams waiting on this person: the receiving managers decide and
     allocate; the originating side prepares and completes."""
-    managed = _managed(user).values("pk")
-    moves = Q(kind__in=TEAM_MOVE_KINDS)
-    deciders = Q(to_team__manager=user)
-    if user.has_role(Role.TEAM_MANAGER):
-        deciders |= Q(to_team__in=teams_of(user).values("pk"))
+    allocated_to_user = ChildCase.objects.filter(allocated_worker=user).values("pk")
+    moves = Transfer.objects.filter(kind__in=TEAM_MOVE_KINDS)
     summary_to_write = Q(
         team_move__summary_required=True, team_move__summary_written_at__isnull=True
     )
@@ -225,18 +264,36 @@ def _team_moves_needing(user: User) -> Q:
         team_move__summary_written_at__isnull=False, team_move__summary_signed_off_at__isnull=True
     )
     preparing = Q(status__in=[S.PROPOSED, S.ACCEPTED, S.ALLOCATED])
-    sending_managers = Q(from_team__in=managed)
-    return moves & (
-        (Q(status=S.PROPOSED) & deciders)
-        | Q(status=S.ACCEPTED, to_team__in=managed)
-        | (sending_managers & preparing & summary_to_write)
-        | (sending_managers & preparing & summary_to_sign & Q(from_team__manager=user))
-        | (sending_managers & Q(status=S.ACCEPTED, team_move__qa_checked_at__isnull=True))
-        | (sending_managers & Q(status=S.ALLOCATED))
-        | (preparing & summary_to_write & Q(case__allocated_worker=user))
-        | Q(status=S.ALLOCATED, case__allocated_worker=user, from_team=F("case__current_team"))
-        & (~Exists(_notifications()) | _joint_visit_missing())
-    )
+    branches = [
+        moves.filter(preparing & summary_to_write, case__in=allocated_to_user),
+        moves.filter(
+            Q(status=S.ALLOCATED, case__in=allocated_to_user)
+            & Exists(_still_in_sending_team())
+            & (~Exists(_notifications()) | _joint_visit_missing())
+        ),
+    ]
+    if teams.managed:
+        sending = moves.filter(from_team__in=teams.managed)
+        branches += [
+            moves.filter(status=S.ACCEPTED, to_team__in=teams.managed),
+            sending.filter(preparing & summary_to_write),
+            sending.filter(status=S.ACCEPTED, team_move__qa_checked_at__isnull=True),
+            sending.filter(status=S.ALLOCATED),
+        ]
+    if teams.managed_by:
+        branches += [
+            moves.filter(status=S.PROPOSED, to_team__in=teams.managed_by),
+            # Only the sending team's own manager signs the summary off.
+            moves.filter(preparing & summary_to_sign, from_team__in=teams.managed_by),
+        ]
+    if teams.own and user.has_role(Role.TEAM_MANAGER):
+        branches.append(moves.filter(status=S.PROPOSED, to_team__in=teams.own))
+    return branches
+
+
+def _still_in_sending_team() -> QuerySet:
+    """The case is still with the team it is leaving (an EXISTS: no join to every case)."""
+    return ChildCase.objects.filter(pk=OuterRef("case_id"), current_team=OuterRef("from_team_id"))
 
 
 # Steps anyone may take that nobody waits on.
@@ -259,24 +316,28 @@ def _cin_to_cic_needing(user: User) -> list[int]:
     # assistant team manager or social worker in either, the worker allocated to the case or
     # the transfer. Anyone else in the teams (a service manager, say) only has the optional
     # steps, so their teams' transfers are not worked through one by one (issue 14).
-    related = (
-        Q(from_team__manager=user)
-        | Q(to_team__manager=user)
-        | Q(case__allocated_worker=user)
-        | Q(allocated_worker=user)
-    )
+    # One round trip: a union of index-served branches, never an OR across joins (which scans
+    # every transfer with its case; issue 14).
+    live = Transfer.objects.filter(kind=TransferKind.CIN_TO_CIC, stage__in=LIVE_STAGES).order_by()
+    managed_by = Team.objects.filter(manager=user).values("pk")
+    branches = [
+        live.filter(from_team__in=managed_by),
+        live.filter(to_team__in=managed_by),
+        live.filter(case__in=ChildCase.objects.filter(allocated_worker=user).values("pk")),
+        live.filter(allocated_worker=user),
+    ]
     if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER, Role.SOCIAL_WORKER):
         from_or_to = teams_of(user).values("pk")
-        related |= Q(from_team__in=from_or_to) | Q(to_team__in=from_or_to)
+        branches += [live.filter(from_team__in=from_or_to), live.filter(to_team__in=from_or_to)]
     if user.has_role(Role.OPERATIONAL_MANAGER):
         from people.selectors import teams_visible_to
 
         # Their one step is the Children in Care team for a confirmed request (actions.py).
-        related |= Q(from_team__in=teams_visible_to(user).values("pk"), status=S.CARE_CONFIRMED)
-    candidates = (
-        Transfer.objects.filter(related, kind=TransferKind.CIN_TO_CIC, stage__in=LIVE_STAGES)
-        .select_related("case", "from_team", "to_team", "cin_to_cic")
-        .distinct()
+        visible = teams_visible_to(user).values("pk")
+        branches.append(live.filter(from_team__in=visible, status=S.CARE_CONFIRMED))
+    first, *rest = (branch.values("pk") for branch in branches)
+    candidates = Transfer.objects.filter(pk__in=first.union(*rest)).select_related(
+        "case", "from_team", "to_team", "cin_to_cic"
     )
     from people.selectors import memberships_cached
 

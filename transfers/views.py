@@ -60,11 +60,11 @@ from .selectors import (
     duty_queue,
     incoming_transfers,
     next_step,
-    requests_raised_by,
+    ranked_needing_action,
+    ranked_raised_by,
     transfer_deadlines,
     transfer_get_for_user,
     transfer_timeline,
-    transfers_needing_action,
 )
 from .services import team_move
 from .services.cin_to_cic import cin_to_cic_standards
@@ -860,7 +860,7 @@ class WaitingView(LoginRequiredMixin, ListView):
     }
 
     def get_queryset(self):
-        return transfers_needing_action(self.request.user)
+        return ranked_needing_action(self.request.user)
 
 
 class StartedView(WaitingView):
@@ -876,7 +876,7 @@ class StartedView(WaitingView):
     }
 
     def get_queryset(self):
-        return requests_raised_by(self.request.user)
+        return ranked_raised_by(self.request.user)
 
 
 class InboxView(LoginRequiredMixin, ListView):
