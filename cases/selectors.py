@@ -1,6 +1,7 @@
 """Reading cases for pages and lists, always scoped to what the user may see."""
 
 import re
+from contextvars import ContextVar
 
 from django.db import connection
 from django.db.models import Case as Case_
@@ -19,9 +20,25 @@ from .models import Allocation, Case
 NUMBER_FIELDS = ("reference", "ics_number", "lcs_number", "ehm_number", "liberi_number")
 
 
+# Within one request that changes nothing (a GET), the ids a user sees are worked out once:
+# a transfer page asks three times (the transfer, its case, the steps offered). Set by
+# casetransfer.middleware.ReadOnlyRequestMiddleware; None (no cache) everywhere else, so a
+# request that changes data, a task or a test never reads a stale answer (issue 14).
+visibility_cache: ContextVar[dict | None] = ContextVar("visibility_cache", default=None)
+
+
 def _visible_ids(user: User) -> tuple[list[int], list[int]]:
     """The ids of the teams the user sees, and of the cases outside them a transfer, a concern
     or an invitation involves them in: one round trip, each branch served by an index."""
+    cache = visibility_cache.get()
+    if cache is None:
+        return _read_visible_ids(user)
+    if user.pk not in cache:
+        cache[user.pk] = _read_visible_ids(user)
+    return cache[user.pk]
+
+
+def _read_visible_ids(user: User) -> tuple[list[int], list[int]]:
     from casework.models import Meeting, MeetingKind
     from escalations.models import SafeguardingConcern
     from transfers.selectors import involved_case_branches
@@ -77,13 +94,35 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.all() if visibility is None else Case.objects.filter(visibility)
 
 
+def visible_case_test(user: User):
+    """`sees(case_id, current_team_id, allocated_worker_id) -> bool`: whether the user sees a
+    case with those values, just read from the database. The same rule as case_visibility,
+    worked out in Python from the same ids, so a page about one case (or a list checking the
+    rows it read) never sends the database a list of every case its reader sees (issue 14)."""
+    if not user.is_authenticated or not user.is_active:
+        return lambda case_id, team_id, worker_id: False
+    if user_scope(user) == Scope.ALL:
+        return lambda case_id, team_id, worker_id: True
+    team_ids, case_ids = (set(ids) for ids in _visible_ids(user))
+    return lambda case_id, team_id, worker_id: (
+        team_id in team_ids
+        or (worker_id is not None and worker_id == user.pk)
+        or case_id in case_ids
+    )
+
+
+def sees_fresh_case(user: User, case: Case) -> bool:
+    """Whether the user sees `case`, a row just read from the database (visible_case_test)."""
+    sees = visible_case_test(user)
+    return sees(case.pk, case.current_team_id, case.allocated_worker_id)
+
+
 def case_get_for_user(*, user: User, reference: str) -> Case | None:
     """The case if the user may see it, else None (callers answer 404 either way)."""
     if "\x00" in reference:  # from a URL such as /cases/%00/: PostgreSQL refuses NUL
         return None
-    return (
-        cases_visible_to(user)
-        .select_related(
+    case = (
+        Case.objects.select_related(
             "current_team",
             "allocated_worker",
             "last_closed_to_social_care_by",
@@ -92,6 +131,7 @@ def case_get_for_user(*, user: User, reference: str) -> Case | None:
         .filter(reference=reference)
         .first()
     )
+    return case if case is not None and sees_fresh_case(user, case) else None
 
 
 # A query with a digit and no space is a case number: ICS, LCS, EHM, Liberi or our reference.

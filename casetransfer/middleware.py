@@ -62,3 +62,22 @@ class SecurityHeadersMiddleware:
             _restart_idle_clock(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class ReadOnlyRequestMiddleware:
+    """A GET or HEAD changes nothing, so within it the cases a user sees are worked out once,
+    however many checks the page makes (cases.selectors.visibility_cache; issue 14)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        from cases.selectors import visibility_cache
+
+        token = visibility_cache.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            visibility_cache.reset(token)

@@ -16,9 +16,14 @@ def _active(user) -> bool:
 
 
 def sees_case(case, user) -> bool:
-    from cases.selectors import cases_visible_to
+    from cases.selectors import cases_visible_to, sees_fresh_case, visibility_cache
 
-    return _active(user) and cases_visible_to(user).filter(pk=case.pk).exists()
+    if not _active(user):
+        return False
+    if visibility_cache.get() is not None:
+        # A page being drawn (a GET): nothing has changed the case since it was read.
+        return sees_fresh_case(user, case)
+    return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
 def _works_on(user) -> bool:
