@@ -10,7 +10,7 @@ and returns one dict per measurement:
 
     {"name": str, "value": float, "unit": str, "target": str, "ok": bool | None, "note": str}
 
-`scale` multiplies the sizes (10,000 due deadlines and 2,000 outbox emails at 1.0), so a quick
+`scale` multiplies the sizes (10,000 due deadlines and 1,000 outbox emails at 1.0), so a quick
 run can use 0.1. Nothing is asserted: numbers vary by machine.
 
 Measured:
@@ -359,7 +359,7 @@ def run(scale: float = 1.0) -> list[dict]:
         ("claims", lambda: measure_claims()),
         ("sweep", lambda: measure_sweep(max(int(10_000 * scale), 100))),
         ("digest", lambda: measure_digest()),
-        ("outbox", lambda: measure_outbox(max(int(2_000 * scale), 100))),
+        ("outbox", lambda: measure_outbox(max(int(1_000 * scale), 100))),
     ]
     for name, step in steps:
         try:

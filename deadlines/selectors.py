@@ -103,6 +103,16 @@ def ranked_overdue(user: User, now: datetime | None = None) -> RankedRows:
     return _ranked(user, _late(now))
 
 
+def live_team_deadline_keys(*, user: User, team_id: int | None = None) -> QuerySet:
+    """(id, due time, case id, case team id, case worker id) of the live deadlines of the
+    teams the user sees and of those they watch: the deadlines page's one query."""
+    condition = Q(status__in=LIVE) & (Q(owner_team_id=team_id) if team_id else Q())
+    fields = ("pk", "due_at", "case_id", "case__current_team_id", "case__allocated_worker_id")
+    teams = Deadline.objects.filter(condition, owner_team__in=_team_ids(user))
+    watched = Deadline.objects.filter(condition, pk__in=_watched_by(user).values("deadline_id"))
+    return teams.order_by().values_list(*fields).union(watched.order_by().values_list(*fields))
+
+
 def ranked_live_team_deadlines(*, user: User, team_id: int | None = None) -> RankedRows:
     """team_deadlines' live rows (the deadlines page as it opens), as ranked rows: the keys,
     each row's case team and worker, are read in one union and the rows whose case the user
@@ -110,16 +120,10 @@ def ranked_live_team_deadlines(*, user: User, team_id: int | None = None) -> Ran
     query form checks each row against every case the user sees."""
     from cases.selectors import visible_case_test
 
-    condition = Q(status__in=LIVE) & (Q(owner_team_id=team_id) if team_id else Q())
-    fields = ("pk", "due_at", "case_id", "case__current_team_id", "case__allocated_worker_id")
-    teams = Deadline.objects.filter(condition, owner_team__in=_team_ids(user))
-    watched = Deadline.objects.filter(condition, pk__in=_watched_by(user).values("deadline_id"))
     sees = visible_case_test(user)
     keys = (
         row
-        for row in teams.order_by()
-        .values_list(*fields)
-        .union(watched.order_by().values_list(*fields))
+        for row in live_team_deadline_keys(user=user, team_id=team_id)
         if row[2] is None or sees(row[2], row[3], row[4])
     )
     return RankedRows(
