@@ -79,7 +79,8 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _who_acted_last(transfer) -> str:
+def _last_actor(transfer):
+    """Who took the transfer's latest step (None: nobody recorded)."""
     event = (
         AuditEvent.objects.filter(
             subject_type__app_label="transfers",
@@ -91,7 +92,12 @@ def _who_acted_last(transfer) -> str:
         .order_by("-at", "-id")
         .first()
     )
-    return str(event.actor) if event else "Someone else"
+    return event.actor if event else None
+
+
+def _who_acted_last(transfer) -> str:
+    actor = _last_actor(transfer)
+    return str(actor) if actor else "Someone else"
 
 
 def _time_errors_to_date(error: ValidationError, field: str, date_field: str):
@@ -218,11 +224,14 @@ class TransferStepView(TransferMixin, FormView):
             .exists()
         ):
             raise Http404("No transfer found")
-        who = _who_acted_last(gone)
+        actor = _last_actor(gone)
         status = gone.get_status_display()
-        if who == str(request.user):  # their own second press (back button, double click)
+        # Their own second press (back button, double click): compared by id, not by name,
+        # since two people may share one.
+        if actor is not None and actor.pk == request.user.pk:
             messages.info(request, f"You have already done this: the request is now '{status}'.")
         else:
+            who = str(actor) if actor else "Someone else"
             messages.error(
                 request,
                 f"{who} acted on this request first: it is now '{status}' and no longer with "

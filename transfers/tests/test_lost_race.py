@@ -37,3 +37,17 @@ def test_someone_outside_the_transfers_teams_still_gets_404(client, world):
     client.force_login(UserFactory())
     path = reverse("transfers:decision", args=[transfer.pk])
     assert client.post(path, DECISION).status_code == 404
+
+
+def test_a_namesake_who_acted_first_is_not_taken_for_the_loser(client, world):
+    """Told apart by who they are, not by their name: two people may share one."""
+    transfer = walk_step_up(world, TransferStatus.PICKED_UP)
+    loser = transfer.assigned_to
+    world.ffp.first_name, world.ffp.last_name = loser.first_name, loser.last_name
+    world.ffp.save()
+    path = reverse("transfers:decision", args=[transfer.pk])
+    client.force_login(loser)
+    services.transfer_withdraw(transfer=transfer, by=world.ffp, reason="Family moved away")
+    page = client.post(path, DECISION, follow=True).content.decode()
+    assert f"{world.ffp} acted on this request first" in page
+    assert "You have already done this" not in page
