@@ -253,14 +253,28 @@ def record_breaches(now: datetime, run: Run | None = None) -> int:
     def breach_all(batch: list[Deadline], emails: Emails) -> int:
         # The same steps for the whole batch: the transitions, their rows and audit records in
         # one statement each, then every alert in one insert.
+        def hours(deadline: Deadline) -> int:
+            return run.policy(deadline.kind).escalate_after_hours
+
+        def write(rows: list[Deadline], fields: list[str]) -> None:
+            # What breach() set, as one UPDATE per escalation delay (a few a batch), where a
+            # bulk_update would send a CASE of 500 branches for each field.
+            by_delay: dict[int, list[int]] = {}
+            for row in rows:
+                by_delay.setdefault(hours(row), []).append(row.pk)
+            for delay, ids in by_delay.items():
+                Deadline.objects.filter(pk__in=ids).update(
+                    status=DeadlineStatus.BREACHED,
+                    breached_at=now,
+                    escalate_at=F("due_at") + timedelta(hours=delay),
+                )
+
         apply_transition_to_locked(
             batch,
             "breach",
             note="Due time passed",
-            arguments=lambda d: {
-                "at": now,
-                "escalate_at": d.due_at + timedelta(hours=run.policy(d.kind).escalate_after_hours),
-            },
+            arguments=lambda d: {"at": now, "escalate_at": d.due_at + timedelta(hours=hours(d))},
+            write=write,
         )
         messages = []
         for deadline in batch:
