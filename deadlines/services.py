@@ -128,15 +128,20 @@ def refresh_next_due(subject_type: ContentType, subject_ids=None) -> int:
     model = subject_type.model_class()
     if model is None or NEXT_DUE_FIELD not in {f.name for f in model._meta.concrete_fields}:
         return 0
+    rows = model._default_manager.all()
+    if subject_ids is not None:
+        rows = rows.filter(pk__in=list(subject_ids))
+    return rows.update(**{NEXT_DUE_FIELD: _earliest_live_due(subject_type)})
+
+
+def _earliest_live_due(subject_type: ContentType) -> Subquery:
+    """The due time of the earliest live deadline of the outer subject row."""
     earliest = Deadline.objects.filter(
         subject_type=subject_type,
         subject_id=Cast(OuterRef("pk"), output_field=CharField()),
         status__in=LIVE,
     ).order_by("due_at")
-    rows = model._default_manager.all()
-    if subject_ids is not None:
-        rows = rows.filter(pk__in=list(subject_ids))
-    return rows.update(**{NEXT_DUE_FIELD: Subquery(earliest.values("due_at")[:1])})
+    return Subquery(earliest.values("due_at")[:1])
 
 
 def transfers_with_stale_next_due() -> list[tuple[int, datetime | None, datetime | None]]:
@@ -144,12 +149,8 @@ def transfers_with_stale_next_due() -> list[tuple[int, datetime | None, datetime
     deadline's due time: always empty while every deadline write goes through the services."""
     from transfers.models import Transfer
 
-    earliest = Deadline.objects.filter(
-        subject_type=ContentType.objects.get_for_model(Transfer),
-        subject_id=Cast(OuterRef("pk"), output_field=CharField()),
-        status__in=LIVE,
-    ).order_by("due_at")
-    rows = Transfer.objects.annotate(actual=Subquery(earliest.values("due_at")[:1]))
+    actual = _earliest_live_due(ContentType.objects.get_for_model(Transfer))
+    rows = Transfer.objects.annotate(actual=actual)
     return [
         (pk, kept, actual)
         for pk, kept, actual in rows.values_list("pk", "next_due_at", "actual")
