@@ -117,6 +117,14 @@ def sees_fresh_case(user: User, case: Case) -> bool:
     return sees(case.pk, case.current_team_id, case.allocated_worker_id)
 
 
+def sees_case_now(user: User, case: Case) -> bool:
+    """Whether the user sees `case`: within a GET (nothing has changed the case since it was
+    read) from the ids worked out once for the request; otherwise asked of the database."""
+    if visibility_cache.get() is not None:
+        return sees_fresh_case(user, case)
+    return cases_visible_to(user).filter(pk=case.pk).exists()
+
+
 def case_get_for_user(*, user: User, reference: str) -> Case | None:
     """The case if the user may see it, else None (callers answer 404 either way)."""
     if "\x00" in reference:  # from a URL such as /cases/%00/: PostgreSQL refuses NUL

@@ -16,14 +16,9 @@ def _active(user) -> bool:
 
 
 def sees_case(case, user) -> bool:
-    from cases.selectors import cases_visible_to, sees_fresh_case, visibility_cache
+    from cases.selectors import sees_case_now
 
-    if not _active(user):
-        return False
-    if visibility_cache.get() is not None:
-        # A page being drawn (a GET): nothing has changed the case since it was read.
-        return sees_fresh_case(user, case)
-    return cases_visible_to(user).filter(pk=case.pk).exists()
+    return _active(user) and sees_case_now(user, case)
 
 
 def _works_on(user) -> bool:

@@ -86,8 +86,13 @@ def _ranked(user: User, condition: Q) -> RankedRows:
     rows and hash-joins a scan of every deadline: 520 ms at 1M rows; issue 14.)"""
     keys = [branch.order_by().values_list("pk", "due_at") for branch in _branches(user, condition)]
     first, *rest = keys
+    return _soonest_first(first.union(*rest) if rest else first, user)
+
+
+def _soonest_first(keys, user: User) -> RankedRows:
+    """Ranked deadlines from (id, due time, ...) keys: by due time, then id."""
     return RankedRows(
-        first.union(*rest) if rest else first,
+        keys,
         sort_key=lambda row: (row[1], row[0]),
         fetch=lambda pks: _annotated(Deadline.objects.filter(pk__in=pks), user),
     )
@@ -126,11 +131,7 @@ def ranked_live_team_deadlines(*, user: User, team_id: int | None = None) -> Ran
         for row in live_team_deadline_keys(user=user, team_id=team_id)
         if row[2] is None or sees(row[2], row[3], row[4])
     )
-    return RankedRows(
-        keys,
-        sort_key=lambda row: (row[1], row[0]),
-        fetch=lambda pks: _annotated(Deadline.objects.filter(pk__in=pks), user),
-    )
+    return _soonest_first(keys, user)
 
 
 def team_deadlines(
