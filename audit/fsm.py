@@ -128,3 +128,8 @@ def apply_transition_to_locked(
     else:
         write(instances, fields)
     AuditEvent.objects.bulk_create(events)
+    for instance in instances:
+        # As save() does: the copies now match their rows, so a later transition on one of them
+        # is checked against the state written here (ConcurrentTransitionMixin).
+        if hasattr(instance, "_update_initial_state"):
+            instance._update_initial_state()

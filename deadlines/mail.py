@@ -13,6 +13,7 @@ the hand-off is recorded just before they are called."""
 import contextlib
 import re
 import smtplib
+import socket
 from collections.abc import Callable
 
 from django.core.mail import EmailMessage
@@ -73,9 +74,21 @@ def _forget_kept() -> None:
     _kept = None
 
 
+def _no_delay(smtp: smtplib.SMTP) -> None:
+    """Turn Nagle's algorithm off: the message's last line is written apart from its body, after
+    the hand-off is recorded, and with Nagle on that small write waits for the server to
+    acknowledge the body, which a server answering nothing yet delays by its delayed-ACK timer
+    (40 ms on Linux): 60 ms of every message (issue 14)."""
+    sock = getattr(smtp, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _send_smtp(backend: SMTPBackend, message: EmailMessage, on_handoff: Callable[[], bool]):
     if backend.connection is None:
         backend.open()
+        _no_delay(backend.connection)
     smtp: smtplib.SMTP = backend.connection
     sent = False
     try:

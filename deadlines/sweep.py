@@ -15,6 +15,7 @@ query, and the emails written with one insert per row."""
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -448,10 +449,11 @@ def reclaim_expired_leases(now: datetime, run: Run | None = None) -> int:
 
 
 def dispatch_due_emails(now: datetime, run: Run | None = None) -> int:
-    """Queue a send for every pending row whose time has come. A queued row is not queued again
-    for OUTBOX_REDISPATCH_SECONDS (unless a worker takes it, it is then queued again: a lost
-    broker message loses nothing). Queuing twice is harmless: only one worker can claim a row."""
-    from .tasks import send_outbox_email
+    """Queue a send for every pending row whose time has come, OUTBOX_SEND_BATCH rows to a task.
+    A queued row is not queued again for OUTBOX_REDISPATCH_SECONDS (unless a worker takes it, it
+    is then queued again: a lost broker message loses nothing). Queuing twice is harmless: only
+    one worker can claim a row."""
+    from .tasks import send_outbox_batch
 
     run = run or Run(now)
     again_at = now + timedelta(seconds=settings.OUTBOX_REDISPATCH_SECONDS)
@@ -467,14 +469,15 @@ def dispatch_due_emails(now: datetime, run: Run | None = None) -> int:
         OutboxEmail.objects.filter(
             pk__in=[pk for pk, _ in due], status=EmailStatus.PENDING, next_attempt_at__lte=now
         ).update(next_attempt_at=again_at)
-        for index, (email_id, attempts) in enumerate(due):
+        batches = outbox_batches(due)
+        for index, batch in enumerate(batches):
             try:
-                send_outbox_email.delay(email_id, attempts)
-                queued += 1
+                send_outbox_batch.delay(batch)
+                queued += len(batch)
             except Exception:  # the broker is down: the rows wait in the database for next time
-                logger.exception("deadline sweep: could not queue outbox email %s", email_id)
+                logger.exception("deadline sweep: could not queue outbox email %s", batch[0][0])
                 OutboxEmail.objects.filter(
-                    pk__in=[pk for pk, _ in due[index:]],
+                    pk__in=[pk for unsent in batches[index:] for pk, _ in unsent],
                     status=EmailStatus.PENDING,
                     next_attempt_at=again_at,
                 ).update(next_attempt_at=now)
@@ -559,14 +562,80 @@ def outbox_send(*, email_id: int, attempts: int | None = None, now: datetime | N
                 return "skipped"
             if attempts is not None and email.attempts != attempts:
                 return "skipped"
-            apply_transition(
-                email,
-                "claim",
-                lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
-            )
+            apply_transition(email, "claim", lease_until=_lease_until(now))
     except (ConcurrentTransition, TransitionNotAllowed):
         return "skipped"
+    status = _send_claimed(email, now)
+    if status == HANDED_OFF:
+        with transaction.atomic():
+            apply_transition(email, "mark_sent", at=timezone.now())
+        return EmailStatus.SENT
+    return status
 
+
+def outbox_send_batch(*, emails: list[tuple[int, int]], now: datetime | None = None) -> dict:
+    """Send rows queued together (the sweep's dispatch, OUTBOX_SEND_BATCH at a time): claimed
+    in one transaction, each sent and its hand-off recorded on its own as outbox_send does, the
+    sent ones recorded together at the end. `emails`: (id, attempts when queued) pairs; a row
+    another worker holds, already done or tried since is skipped. Returns a count per outcome.
+
+    A worker that dies part-way leaves its rows 'sending': once the lease is over, those handed
+    to the mail server are recorded as sent and the others are sent again (reclaim phase), so
+    nothing is lost or sent twice. The lease covers the batch: a row whose lease has run out
+    before its turn is not sent (LeaseLost) and is left to the sweep."""
+    now = (now or timezone.now()).astimezone(UTC)
+    queued = {int(email_id): attempts for email_id, attempts in emails}
+    with transaction.atomic():
+        rows = [
+            email
+            for email in _locked(
+                OutboxEmail.objects.filter(pk__in=queued, status=EmailStatus.PENDING)
+            ).order_by("pk")
+            if email.attempts == queued[email.pk]
+        ]
+        lease_until = _lease_until(now)
+        apply_transition_to_locked(rows, "claim", arguments=lambda _: {"lease_until": lease_until})
+    outcomes = Counter({"skipped": len(queued) - len(rows)})
+    handed_off = []
+    for email in rows:
+        status = _send_claimed(email, now)
+        if status == HANDED_OFF:
+            handed_off.append(email.pk)
+        else:
+            outcomes[status] += 1
+    with transaction.atomic():
+        # Only rows still under this worker's claim (not reclaimed by the sweep meanwhile).
+        sent = list(
+            _locked(
+                OutboxEmail.objects.filter(
+                    pk__in=handed_off, status=EmailStatus.SENDING, handed_off_at__isnull=False
+                )
+            ).order_by("pk")
+        )
+        at = timezone.now()
+        apply_transition_to_locked(sent, "mark_sent", arguments=lambda _: {"at": at})
+    outcomes[EmailStatus.SENT] += len(sent)
+    return {outcome: count for outcome, count in outcomes.items() if count}
+
+
+def outbox_batches(emails: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The (id, attempts) pairs due, cut into the batches one task sends."""
+    size = settings.OUTBOX_SEND_BATCH
+    return [emails[i : i + size] for i in range(0, len(emails), size)]
+
+
+# The outcome of _send_claimed for a message the mail server accepted: recorded as sent by the
+# caller (one row at once, or a batch together).
+HANDED_OFF = "handed off"
+
+
+def _lease_until(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
+def _send_claimed(email: OutboxEmail, now: datetime) -> str:
+    """Send one row this worker has claimed. HANDED_OFF when the server took it; otherwise the
+    row's outcome, already recorded ('skipped' for a lost lease, left to the sweep)."""
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -577,17 +646,17 @@ def outbox_send(*, email_id: int, attempts: int | None = None, now: datetime | N
         message.attach_alternative(email.body_html, "text/html")
 
     def hand_off() -> bool:
-        """Record the hand-off under a live lease, in its own transaction, before the mail
-        server is committed to the message. False: the lease was lost; do not send."""
+        """Record the hand-off under a live lease, before the mail server is committed to the
+        message (one UPDATE: a statement of its own, committed at once). False: the lease was
+        lost; do not send."""
         at = timezone.now()
-        with transaction.atomic():
-            held = OutboxEmail.objects.filter(
-                pk=email.pk,
-                status=EmailStatus.SENDING,
-                attempts=email.attempts,
-                lease_until__gt=at,
-                handed_off_at__isnull=True,
-            ).update(handed_off_at=at)
+        held = OutboxEmail.objects.filter(
+            pk=email.pk,
+            status=EmailStatus.SENDING,
+            attempts=email.attempts,
+            lease_until__gt=at,
+            handed_off_at__isnull=True,
+        ).update(handed_off_at=at)
         if held:
             email.handed_off_at = at
         return bool(held)
@@ -605,9 +674,7 @@ def outbox_send(*, email_id: int, attempts: int | None = None, now: datetime | N
         return EmailStatus.SENT
     except Exception as error:  # SMTP refused, timed out, rejected...
         return _record_failure(email, error, now)
-    with transaction.atomic():
-        apply_transition(email, "mark_sent", at=timezone.now())
-    return EmailStatus.SENT
+    return HANDED_OFF
 
 
 def _record_failure(email: OutboxEmail, error: Exception, now: datetime) -> str:

@@ -290,6 +290,9 @@ OUTBOX_RETRY_HOURS = env.int("OUTBOX_RETRY_HOURS", default=72)
 OUTBOX_ALERT_AFTER_ATTEMPTS = env.int("OUTBOX_ALERT_AFTER_ATTEMPTS", default=3)
 # A pending email queued to the workers is queued again after this if no worker took it.
 OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=60)
+# The sweep queues due emails this many to a task: claimed together, sent over one connection,
+# recorded as sent together (issue 14). The lease above covers the whole batch.
+OUTBOX_SEND_BATCH = env.int("OUTBOX_SEND_BATCH", default=20)
 # One sweep run works through its backlog in batches for at most this long.
 SWEEP_TIME_BUDGET_SECONDS = env.int("SWEEP_TIME_BUDGET_SECONDS", default=40)
 # A deadline that failed this many sweeps in a row shows on /healthz and the admin home page.

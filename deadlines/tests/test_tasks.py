@@ -59,10 +59,11 @@ def test_the_send_task_is_the_outbox_service():
 
 
 def test_the_tasks_are_registered_under_their_names():
-    for task in (tasks.sweep_deadlines, tasks.send_outbox_email):
+    for task in (tasks.sweep_deadlines, tasks.send_outbox_email, tasks.send_outbox_batch):
         assert app.tasks[task.name] is task._get_current_object()
     assert tasks.sweep_deadlines.name == "deadlines.tasks.sweep_deadlines"
     assert tasks.send_outbox_email.name == "deadlines.tasks.send_outbox_email"
+    assert tasks.send_outbox_batch.name == "deadlines.tasks.send_outbox_batch"
 
 
 def test_beat_sweeps_every_sixty_seconds():
