@@ -199,6 +199,16 @@ def deadline_email(
 
     It says what to do and links to where it is done. `as_watcher`: the recipient is not
     answerable for it but waiting on it, and the email says so and who owns it."""
+    return deadline_emails(deadline, kind, [recipient], as_watcher=as_watcher)[0]
+
+
+def deadline_emails(
+    deadline: Deadline, kind: str, recipients: list[User], *, as_watcher: bool = False
+) -> list[OutboxEmail]:
+    """deadline_email for each of `recipients`: the text says nothing of who receives it, so it
+    is written once for them all (the sweep's alerts go to an owner and a manager; issue 14)."""
+    if not recipients:
+        return []
     reference = deadline_reference(deadline)
     label = deadline.get_kind_display()
     path, link_text = subject_link(deadline)
@@ -218,16 +228,22 @@ def deadline_email(
         "kind": kind,
         "team": deadline.owner_team.name if deadline.owner_team else "",
     }
-    return OutboxEmail(
-        dedupe_key=f"deadline:{deadline.pk}:r{deadline.revision}:{kind}:{recipient.pk}",
-        kind=kind,
-        deadline=deadline,
-        recipient=recipient,
-        to_email=recipient.email,
-        subject=f"{prefix}[{reference}] {heading.removeprefix(prefix)}"[:200],
-        body_text=render_to_string("emails/deadline.txt", context),
-        body_html=render_to_string("emails/deadline.html", context),
-    )
+    subject = f"{prefix}[{reference}] {heading.removeprefix(prefix)}"[:200]
+    body_text = render_to_string("emails/deadline.txt", context)
+    body_html = render_to_string("emails/deadline.html", context)
+    return [
+        OutboxEmail(
+            dedupe_key=f"deadline:{deadline.pk}:r{deadline.revision}:{kind}:{recipient.pk}",
+            kind=kind,
+            deadline=deadline,
+            recipient=recipient,
+            to_email=recipient.email,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+        )
+        for recipient in recipients
+    ]
 
 
 def outbox_enqueue(email: OutboxEmail) -> tuple[OutboxEmail, bool]:

@@ -32,7 +32,7 @@ from people.roles import Role
 
 from .calendar import LONDON
 from .emails import (
-    deadline_email,
+    deadline_emails,
     deadline_recipients,
     london,
     notice_email,
@@ -187,12 +187,10 @@ def _deadline_emails(deadline: Deadline, kind: str, which: str) -> list[OutboxEm
     """A reminder or breach alert for the owner and/or manager the policy names, then for the
     watchers not already told."""
     answerable = deadline_recipients(deadline, which)
-    emails = [deadline_email(deadline, kind, person) for person in answerable]
-    emails += [
-        deadline_email(deadline, kind, person, as_watcher=True)
-        for person in watcher_recipients(deadline, answerable)
-    ]
-    return emails
+    watchers = watcher_recipients(deadline, answerable)
+    return deadline_emails(deadline, kind, answerable) + deadline_emails(
+        deadline, kind, watchers, as_watcher=True
+    )
 
 
 def _skip_reminder(deadline: Deadline, reason: str) -> None:
@@ -304,10 +302,9 @@ def escalate_breaches(now: datetime, run: Run | None = None) -> int:
 
     def escalate(deadline: Deadline, emails: Emails) -> int:
         emails.queue(
-            [
-                deadline_email(deadline, EmailKind.ESCALATION, person)
-                for person in run.service_managers_over(deadline.owner_team)
-            ]
+            deadline_emails(
+                deadline, EmailKind.ESCALATION, list(run.service_managers_over(deadline.owner_team))
+            )
         )
         Deadline.objects.filter(pk=deadline.pk).update(escalated_at=now)
         return 1
