@@ -56,3 +56,11 @@ def first_and_total(
 def soonest_first(due: datetime | None) -> tuple[bool, float]:
     """A sort key for a due time where a row with none goes last (NULLS LAST)."""
     return (due is None, due.timestamp() if due is not None else 0.0)
+
+
+def union_of(branches: Iterable[QuerySet]) -> QuerySet:
+    """One query over `branches` (each a .values() or .values_list() of the same columns, each
+    served by its own index): their UNION, or the one branch alone. An OR of their conditions
+    across joins would scan every candidate row (issue 14)."""
+    first, *rest = (branch.order_by() for branch in branches)
+    return first.union(*rest) if rest else first

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from casetransfer.ranking import RankedRows
+from casetransfer.ranking import RankedRows, union_of
 from people.models import User
 from people.selectors import teams_visible_to
 
@@ -28,8 +28,7 @@ def _one_of(*branches: QuerySet) -> QuerySet[Deadline]:
     """Deadlines in any of `branches`: the UNION of their ids, each branch served by its own
     index ((owner, status, due_at), (owner_team, status, due_at), the watchers' table), where
     an OR of the three would scan the whole due_at index."""
-    ids = [branch.order_by().values("pk") for branch in branches]
-    return Deadline.objects.filter(pk__in=ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0])
+    return Deadline.objects.filter(pk__in=union_of(branch.values("pk") for branch in branches))
 
 
 def _annotated(deadlines: QuerySet[Deadline], user: User) -> QuerySet[Deadline]:
@@ -84,9 +83,8 @@ def _ranked(user: User, condition: Q) -> RankedRows:
     The ids and due times come from the union of the index-served branches; the rows shown are
     then read by primary key. (Given the union as a subquery, the planner guesses thousands of
     rows and hash-joins a scan of every deadline: 520 ms at 1M rows; issue 14.)"""
-    keys = [branch.order_by().values_list("pk", "due_at") for branch in _branches(user, condition)]
-    first, *rest = keys
-    return _soonest_first(first.union(*rest) if rest else first, user)
+    keys = union_of(branch.values_list("pk", "due_at") for branch in _branches(user, condition))
+    return _soonest_first(keys, user)
 
 
 def _soonest_first(keys, user: User) -> RankedRows:

@@ -17,7 +17,7 @@ from django.db.models import (
 
 from audit.models import AuditEvent
 from cases.models import Case as ChildCase
-from casetransfer.ranking import RankedRows, soonest_first
+from casetransfer.ranking import RankedRows, soonest_first, union_of
 from deadlines.models import Deadline, DeadlineStatus
 from people.models import Team, User
 from people.roles import Role
@@ -128,9 +128,9 @@ def transfers_needing_action(user: User) -> QuerySet[Transfer]:
     user manages, the worker allocated), and the transfers are the union of their ids: an OR of
     the conditions across joins was tried on every candidate transfer, 100 to 300 ms at 100,000
     cases (issue 14)."""
-    first, *rest = (branch.order_by().values("pk") for branch in _waiting_branches(user))
+    waiting = union_of(branch.values("pk") for branch in _waiting_branches(user))
     return (
-        _with_due(Transfer.objects.filter(pk__in=first.union(*rest)))
+        _with_due(Transfer.objects.filter(pk__in=waiting))
         .select_related("case", "from_team", "to_team")
         .order_by(*BY_DEADLINE, "created_at")
     )
@@ -335,10 +335,9 @@ def _cin_to_cic_needing(user: User) -> list[int]:
         # Their one step is the Children in Care team for a confirmed request (actions.py).
         visible = teams_visible_to(user).values("pk")
         branches.append(live.filter(from_team__in=visible, status=S.CARE_CONFIRMED))
-    first, *rest = (branch.values("pk") for branch in branches)
-    candidates = Transfer.objects.filter(pk__in=first.union(*rest)).select_related(
-        "case", "from_team", "to_team", "cin_to_cic"
-    )
+    candidates = Transfer.objects.filter(
+        pk__in=union_of(branch.values("pk") for branch in branches)
+    ).select_related("case", "from_team", "to_team", "cin_to_cic")
     from people.selectors import memberships_cached
 
     with memberships_cached(user):

@@ -4,7 +4,7 @@ the slice shown; Django's paginator pages them."""
 import pytest
 from django.core.paginator import Paginator
 
-from casetransfer.ranking import RankedRows, soonest_first
+from casetransfer.ranking import RankedRows, soonest_first, union_of
 from people.models import Team
 from people.tests.factories import TeamFactory
 
@@ -46,3 +46,18 @@ def test_no_due_time_sorts_last():
 
     times = [None, datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)]
     assert sorted(times, key=soonest_first) == [times[2], times[1], None]
+
+
+@pytest.mark.django_db
+def test_the_union_of_branches_is_one_query_with_each_row_once(django_assert_num_queries):
+    alpha, bravo, charlie = (TeamFactory(name=name) for name in ("Alpha", "Bravo", "Charlie"))
+    branches = [
+        Team.objects.filter(name__in=["Alpha", "Bravo"]).order_by("name").values("pk"),
+        Team.objects.filter(name__in=["Bravo", "Charlie"]).values("pk"),
+    ]
+    with django_assert_num_queries(1):
+        ids = sorted(row["pk"] for row in union_of(branches))
+    assert ids == sorted([alpha.pk, bravo.pk, charlie.pk])
+    # One branch is asked alone, as it is.
+    only = union_of([Team.objects.filter(name="Alpha").values_list("pk", "name")])
+    assert list(only) == [(alpha.pk, "Alpha")]
