@@ -1,15 +1,21 @@
-"""The Python test of who sees a case (cases.selectors.visible_case_test, used by the case and
-transfer pages and the deadlines list; issue 14) answers as the database filter does, for
-every demo user and every case; and a GET works out the ids a user sees once, however many
-checks its page makes."""
+"""Who sees a case, worked out in Python (issue 14), answers as the database filter does, for
+every demo user and every case: visible_case_test (the deadlines list) from every id the user
+sees, and sees_fresh_case (the case and transfer pages) from the database asked about that one
+case; a GET asks about its reader once, however many checks its page makes."""
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
-from cases.selectors import cases_visible_to, sees_fresh_case
+from cases.selectors import (
+    cases_visible_to,
+    sees_fresh_case,
+    visibility_cache,
+    visible_case_test,
+)
 from people.models import User
 from transfers.models import LIVE_STAGES, Transfer
 
@@ -23,15 +29,43 @@ def test_it_agrees_with_the_database_filter_for_every_user_and_case(demo):
     cases = list(Case.objects.all())
     for user in User.objects.all():
         in_sql = set(cases_visible_to(user).values_list("pk", flat=True))
-        in_python = {case.pk for case in cases if sees_fresh_case(user, case)}
+        sees = visible_case_test(user)
+        in_python = {c.pk for c in cases if sees(c.pk, c.current_team_id, c.allocated_worker_id)}
         assert in_python == in_sql, user.username
 
 
-def test_a_transfer_page_works_out_what_its_reader_sees_once(demo, client):
+@pytest.mark.parametrize("cached", ["nothing", "every id"])
+def test_it_agrees_within_a_get_too(demo, cached):
+    """sees_fresh_case, the check of one case (the case and transfer pages): asked of the
+    database about that case alone, or answered from every id when the request has worked them
+    out already (a list on the same page); within a GET each answer is remembered."""
+    cases = list(Case.objects.all())
+    for user in User.objects.all():
+        token = visibility_cache.set({})
+        try:
+            if cached == "every id":
+                visible_case_test(user)
+            in_python = {case.pk for case in cases if sees_fresh_case(user, case)}
+            again = {case.pk for case in cases if sees_fresh_case(user, case)}
+        finally:
+            visibility_cache.reset(token)
+        in_sql = set(cases_visible_to(user).values_list("pk", flat=True))
+        assert in_python == again == in_sql, user.username
+
+
+def test_a_transfer_page_asks_about_its_reader_once(demo, client):
+    """The transfer, its case and the steps offered each check the reader may see the case:
+    the database is asked once, about this case only, never for every case the reader sees."""
     transfer = Transfer.objects.filter(stage__in=LIVE_STAGES, to_team__manager__isnull=False)
+    transfer = transfer.exclude(case__current_team=F("to_team"))
     transfer = transfer.select_related("to_team__manager").first()
     client.force_login(transfer.to_team.manager)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(transfer.get_absolute_url()).status_code == 200
-    unions = [q for q in queries.captured_queries if 'AS "tag"' in q["sql"]]
-    assert len(unions) == 1
+    sqls = [q["sql"] for q in queries.captured_queries]
+    every_id = [sql for sql in sqls if 'AS "tag"' in sql]
+    about_the_case = [
+        sql for sql in sqls if " UNION " in sql and f'"case_id" = {transfer.case_id})' in sql
+    ]
+    assert every_id == []
+    assert len(about_the_case) == 1
