@@ -266,9 +266,15 @@ def _team_move_branches(user: User, teams: _Teams) -> list[QuerySet[Transfer]]:
     preparing = Q(status__in=[S.PROPOSED, S.ACCEPTED, S.ALLOCATED])
     branches = [
         moves.filter(preparing & summary_to_write, case__in=allocated_to_user),
+        # The case allocated to the user and still with the team it is leaving, as one join
+        # from the user's cases (an IN and an EXISTS had the planner walk every allocated
+        # move with its case: 28 ms at 100,000 cases; issue 14).
         moves.filter(
-            Q(status=S.ALLOCATED, case__in=allocated_to_user)
-            & Exists(_still_in_sending_team())
+            Q(
+                status=S.ALLOCATED,
+                case__allocated_worker=user,
+                case__current_team_id=F("from_team_id"),
+            )
             & (~Exists(_notifications()) | _joint_visit_missing())
         ),
     ]
@@ -289,11 +295,6 @@ def _team_move_branches(user: User, teams: _Teams) -> list[QuerySet[Transfer]]:
     if teams.own and user.has_role(Role.TEAM_MANAGER):
         branches.append(moves.filter(status=S.PROPOSED, to_team__in=teams.own))
     return branches
-
-
-def _still_in_sending_team() -> QuerySet:
-    """The case is still with the team it is leaving (an EXISTS: no join to every case)."""
-    return ChildCase.objects.filter(pk=OuterRef("case_id"), current_team=OuterRef("from_team_id"))
 
 
 # Steps anyone may take that nobody waits on.
