@@ -214,27 +214,28 @@ def ranked_needing_action(user: User) -> RankedRows:
     """transfers_needing_action, read as ranked rows: for the home page panel and the
     "waiting for you" list, which show a page of it and how many there are."""
     return _ranked_by_due(
-        transfers_needing_action(user),
-        newest_first=False,
-        shown=("case", "from_team", "to_team"),
+        _waiting_branches(user), newest_first=False, shown=("case", "from_team", "to_team")
     )
 
 
 def ranked_raised_by(user: User) -> RankedRows:
     """requests_raised_by, read as ranked rows (the home page panel, the "started" list)."""
-    return _ranked_by_due(requests_raised_by(user), newest_first=True, shown=("case", "to_team"))
+    return _ranked_by_due([requests_raised_by(user)], newest_first=True, shown=("case", "to_team"))
 
 
 def _ranked_by_due(
-    transfers: QuerySet[Transfer], *, newest_first: bool, shown: tuple[str, ...]
+    branches: list[QuerySet[Transfer]], *, newest_first: bool, shown: tuple[str, ...]
 ) -> RankedRows:
-    """Transfers by next deadline, then priority, then age: the order is worked out over ids
-    and sort keys alone, then only the rows shown are read whole, joined to the `shown` rows
-    the table needs (casetransfer.ranking; issue 14)."""
-    keys = (
-        transfers.select_related(None)
-        .order_by()
-        .values_list("pk", "next_due_at", "priority", "created_at")
+    """The transfers of any of `branches` by next deadline, then priority, then age: the order
+    is worked out over ids and sort keys alone, each branch giving its own keys (a union of
+    keys, not the transfers table joined to a union of ids, which read all of it: 18 ms at
+    100,000 cases), then only the rows shown are read whole, joined to the `shown` rows the
+    table needs (casetransfer.ranking; issue 14)."""
+    keys = union_of(
+        _with_due(branch.select_related(None)).values_list(
+            "pk", "next_due_at", "priority", "created_at"
+        )
+        for branch in branches
     )
     sign = -1 if newest_first else 1
     return RankedRows(
