@@ -148,8 +148,7 @@ def sees_fresh_case(user: User, case: Case) -> bool:
         return True
     cache = visibility_cache.get()
     if cache is not None and ("ids", user.pk) in cache:  # this request has every id already
-        teams, cases = cache[("ids", user.pk)]
-        return case.current_team_id in teams or case.pk in cases
+        return visible_case_test(user)(case.pk, case.current_team_id, case.allocated_worker_id)
     teams = _once_per_request(
         ("teams", user.pk), lambda: set(teams_visible_to(user).values_list("pk", flat=True))
     )

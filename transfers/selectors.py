@@ -214,7 +214,9 @@ def ranked_needing_action(user: User) -> RankedRows:
     """transfers_needing_action, read as ranked rows: for the home page panel and the
     "waiting for you" list, which show a page of it and how many there are."""
     return _ranked_by_due(
-        _waiting_branches(user), newest_first=False, shown=("case", "from_team", "to_team")
+        [_with_due(branch) for branch in _waiting_branches(user)],
+        newest_first=False,
+        shown=("case", "from_team", "to_team"),
     )
 
 
@@ -226,15 +228,13 @@ def ranked_raised_by(user: User) -> RankedRows:
 def _ranked_by_due(
     branches: list[QuerySet[Transfer]], *, newest_first: bool, shown: tuple[str, ...]
 ) -> RankedRows:
-    """The transfers of any of `branches` by next deadline, then priority, then age: the order
-    is worked out over ids and sort keys alone, each branch giving its own keys (a union of
-    keys, not the transfers table joined to a union of ids, which read all of it: 18 ms at
-    100,000 cases), then only the rows shown are read whole, joined to the `shown` rows the
-    table needs (casetransfer.ranking; issue 14)."""
+    """The transfers of any of `branches` (each annotated by _with_due) by next deadline, then
+    priority, then age: the order is worked out over ids and sort keys alone, each branch giving
+    its own keys (a union of keys, not the transfers table joined to a union of ids, which read
+    all of it: 18 ms at 100,000 cases), then only the rows shown are read whole, joined to the
+    `shown` rows the table needs (casetransfer.ranking; issue 14)."""
     keys = union_of(
-        _with_due(branch.select_related(None)).values_list(
-            "pk", "next_due_at", "priority", "created_at"
-        )
+        branch.select_related(None).values_list("pk", "next_due_at", "priority", "created_at")
         for branch in branches
     )
     sign = -1 if newest_first else 1
