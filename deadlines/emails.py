@@ -2,13 +2,16 @@
 link: never a child's name or other personal details."""
 
 from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.encoding import force_str
 
 from people.models import Team, User
 from people.roles import Role
@@ -16,6 +19,9 @@ from people.roles import Role
 from .calendar import LONDON
 from .models import Deadline, EmailKind, OutboxEmail, Recipients
 from .rules import Kind
+
+# "Not passed": the caller has not read the deadline's subject (which may be None).
+_UNREAD = object()
 
 
 def london(at: datetime) -> str:
@@ -151,24 +157,38 @@ WHAT_TO_DO = {
 }
 
 
+@cache
+def _kind_labels() -> dict[str, Any]:
+    return dict(Deadline._meta.get_field("kind").flatchoices)
+
+
+def kind_label(kind: str) -> str:
+    """What deadline.get_kind_display() says, without building the dict of choices each time."""
+    return force_str(_kind_labels().get(kind, kind), strings_only=True)
+
+
 def what_to_do(kind: str) -> str:
     return WHAT_TO_DO.get(kind, "Open it and do the step it is waiting for.")
 
 
-def deadline_reference(deadline: Deadline) -> str:
+def deadline_reference(deadline: Deadline, subject: Any = _UNREAD) -> str:
     """What the email is about, never a name: the case's reference; else the subject's own
-    reference (a transfer-in request covers a family before any case exists here)."""
+    reference (a transfer-in request covers a family before any case exists here). `subject`:
+    the deadline's subject when the caller has read it already."""
     if deadline.case is not None:
         return deadline.case.reference
-    own = getattr(deadline.subject, "reference", "")
+    if subject is _UNREAD:
+        subject = deadline.subject
+    own = getattr(subject, "reference", "")
     return own if isinstance(own, str) and own else f"deadline {deadline.pk}"
 
 
-def subject_link(deadline: Deadline) -> tuple[str, str]:
+def subject_link(deadline: Deadline, subject: Any = _UNREAD) -> tuple[str, str]:
     """Where the action is, and what the link says: the deadline's subject (for a transfer, the
     request page); failing that, the case page; failing that, the deadlines page."""
     reference = deadline.case.reference if deadline.case else ""
-    subject = deadline.subject
+    if subject is _UNREAD:
+        subject = deadline.subject
     if subject is not None and hasattr(subject, "get_absolute_url"):
         if deadline.case is not None and subject == deadline.case:
             return subject.get_absolute_url(), f"Open case {reference}"
@@ -207,19 +227,57 @@ def deadline_emails(
 ) -> list[OutboxEmail]:
     """deadline_email for each of `recipients`: the text says nothing of who receives it, so it
     is written once for them all (the sweep's alerts go to an owner and a manager; issue 14)."""
+    rows = deadline_messages(deadline, kind, recipients, as_watcher=as_watcher)
+    return [
+        OutboxEmail(
+            dedupe_key=row.dedupe_key,
+            kind=row.kind,
+            deadline=deadline,
+            recipient=recipient,
+            to_email=row.to_email,
+            subject=row.subject,
+            body_text=row.body_text,
+            body_html=row.body_html,
+        )
+        for row, recipient in zip(rows, recipients, strict=True)
+    ]
+
+
+class OutboxRow(NamedTuple):
+    """An outbox email's own values, as the sweep writes them (`outbox_insert`): the other
+    columns take the model's defaults."""
+
+    dedupe_key: str
+    kind: str
+    deadline_id: int | None
+    recipient_id: int | None
+    to_email: str
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def deadline_messages(
+    deadline: Deadline, kind: str, recipients: list[User], *, as_watcher: bool = False
+) -> list[OutboxRow]:
+    """What deadline_emails writes, as plain rows: the sweep inserts a batch's alerts without a
+    model instance each."""
     if not recipients:
         return []
-    reference = deadline_reference(deadline)
-    label = deadline.get_kind_display()
-    path, link_text = subject_link(deadline)
+    # Read once here: a generic relation's lookup costs more than the rest of the row (issue 14).
+    subject_row = deadline.subject
+    reference = deadline_reference(deadline, subject_row)
+    label = kind_label(deadline.kind)
+    path, link_text = subject_link(deadline, subject_row)
     # As the transfer notices do: an urgent or section 47 request is headlined as urgent.
-    prefix = "URGENT " if getattr(deadline.subject, "is_priority", False) else ""
-    heading = prefix + HEADINGS[kind].format(label=label.lower(), when=london(deadline.due_at))
+    prefix = "URGENT " if getattr(subject_row, "is_priority", False) else ""
+    due = london(deadline.due_at)
+    heading = prefix + HEADINGS[kind].format(label=label.lower(), when=due)
     context = {
         "heading": heading,
         "reference": reference,
         "label": label,
-        "due": london(deadline.due_at),
+        "due": due,
         "link": absolute_url(path),
         "link_text": link_text,
         # A watcher is told why they hear of it instead: the step is not theirs to do.
@@ -229,21 +287,57 @@ def deadline_emails(
         "team": deadline.owner_team.name if deadline.owner_team else "",
     }
     subject = f"{prefix}[{reference}] {heading.removeprefix(prefix)}"[:200]
-    body_text = render_to_string("emails/deadline.txt", context)
-    body_html = render_to_string("emails/deadline.html", context)
+    body_text = get_template("emails/deadline.txt").render(context)
+    body_html = get_template("emails/deadline.html").render(context)
+    key = f"deadline:{deadline.pk}:r{deadline.revision}:{kind}"
     return [
-        OutboxEmail(
-            dedupe_key=f"deadline:{deadline.pk}:r{deadline.revision}:{kind}:{recipient.pk}",
-            kind=kind,
-            deadline=deadline,
-            recipient=recipient,
-            to_email=recipient.email,
-            subject=subject,
-            body_text=body_text,
-            body_html=body_html,
+        OutboxRow(
+            f"{key}:{recipient.pk}",
+            kind,
+            deadline.pk,
+            recipient.pk,
+            recipient.email,
+            subject,
+            body_text,
+            body_html,
         )
         for recipient in recipients
     ]
+
+
+def outbox_insert(rows: list[OutboxRow], *, next_attempt_at: datetime) -> None:
+    """Write `rows` to the outbox in one statement, leaving out any whose key is taken (as
+    bulk_create(ignore_conflicts=True) does); the other columns take the model's defaults.
+
+    On PostgreSQL an INSERT ... SELECT FROM unnest() of one array per column: no model instance
+    and no SQL compiled per value, a third of the time of bulk_create for a batch's alerts
+    (issue 14). Elsewhere, bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        OutboxEmail.objects.bulk_create(
+            [OutboxEmail(**row._asdict(), next_attempt_at=next_attempt_at) for row in rows],
+            ignore_conflicts=True,
+        )
+        return
+    # The defaults as save() would write them (status pending, created_at now...).
+    model = OutboxEmail(next_attempt_at=next_attempt_at)
+    fields = [field for field in OutboxEmail._meta.concrete_fields if not field.primary_key]
+    given = [next(f for f in fields if f.attname == name) for name in OutboxRow._fields]
+    rest = [field for field in fields if field not in given]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in [*given, *rest])
+    defaults = ", ".join(f"%s::{field.db_type(connection)}" for field in rest)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in given)
+    table = quote(OutboxEmail._meta.db_table)
+    # The table, columns and types are the model's; every value is a parameter.
+    sql = f"INSERT INTO {table} ({columns}) SELECT *, {defaults} FROM unnest({arrays})"  # noqa: S608
+    values = [field.get_db_prep_save(field.pre_save(model, add=True), connection) for field in rest]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{sql} ON CONFLICT DO NOTHING",
+            [*values, *[list(column) for column in zip(*rows, strict=True)]],
+        )
 
 
 def outbox_enqueue(email: OutboxEmail) -> tuple[OutboxEmail, bool]:

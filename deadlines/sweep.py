@@ -9,22 +9,24 @@ Each phase works in batches of BATCH rows, each batch its own short transaction,
 left or the run's time budget is spent (a backlog after an outage clears in one run, without one
 transaction holding thousands of locks). Inside a batch each row has its own savepoint: a row that
 fails is logged by id, counted on the row (`sweep_failures`, shown on /healthz) and left for the
-next run. What a batch needs is fetched for the whole batch: the policies once per run, the case,
-owner, team and manager joined, the watchers and subjects prefetched, existing outbox keys in one
-query, and the emails written with one insert per row."""
+next run. What a batch needs is fetched for the whole batch: the policies once per run, the case
+joined (its reference and states only), the owners, teams, managers and watchers prefetched, the
+subjects read from the case or prefetched, existing outbox keys in one query, and the emails
+written with one insert per row (for the breach phase, one for the batch)."""
 
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
+from django_fsm import ConcurrentTransition, FSMFieldMixin, TransitionNotAllowed
 
 from audit.fsm import apply_transition, apply_transition_to_locked
 from people.models import Team, User
@@ -32,11 +34,13 @@ from people.roles import Role
 
 from .calendar import LONDON
 from .emails import (
-    deadline_emails,
+    OutboxRow,
+    deadline_messages,
     deadline_recipients,
     london,
     notice_email,
     outbox_enqueue,
+    outbox_insert,
     service_managers_over,
     watcher_recipients,
 )
@@ -93,10 +97,39 @@ class Run:
 
 
 def _for_emails(queryset: QuerySet[Deadline]) -> QuerySet[Deadline]:
-    """Everything an email about a deadline reads, fetched with the batch."""
-    return queryset.select_related("case", "owner", "owner_team__manager").prefetch_related(
-        "watchers", "subject"
+    """Everything an email about a deadline reads, fetched with the batch: of the case, only its
+    reference and its states (which ConcurrentTransitionMixin reads), never the child's name; the
+    owners, teams and managers in a small query each, one copy of each person or team shared by
+    their rows (a batch of 500 has a few dozen); the watchers. The subjects: `_with_subjects`."""
+    case = Deadline.case.field.related_model
+    states = [f.name for f in case._meta.concrete_fields if isinstance(f, FSMFieldMixin)]
+    return (
+        queryset.select_related("case")
+        .only(
+            *[f.name for f in Deadline._meta.concrete_fields],
+            "case__reference",
+            *[f"case__{name}" for name in states],
+        )
+        .prefetch_related("owner", "owner_team__manager", "watchers")
     )
+
+
+def _with_subjects(deadlines: list[Deadline]) -> None:
+    """Each deadline's subject: where it is the deadline's own case (most are), the case already
+    fetched with it; the others prefetched, one query per kind of subject."""
+    case_type = ContentType.objects.get_for_model(Deadline.case.field.related_model)
+    subject = Deadline._meta.get_field("subject")
+    others = []
+    for deadline in deadlines:
+        if (
+            deadline.case_id is not None
+            and deadline.subject_type_id == case_type.pk
+            and deadline.subject_id == str(deadline.case_id)
+        ):
+            subject.set_cached_value(deadline, deadline.case)
+        else:
+            others.append(deadline)
+    prefetch_related_objects(others, "subject")
 
 
 def _in_batches(
@@ -160,35 +193,34 @@ def _in_batches(
 
 
 class Emails:
-    """The outbox keys already taken for a batch of deadlines (one query), and the insert of
-    each row's new emails (one statement per row)."""
+    """The subjects of a batch of deadlines and the outbox keys already taken (one query), and the
+    insert of each row's new emails (one statement per row)."""
 
-    def __init__(self, deadlines: Iterable[Deadline], now: datetime):
+    def __init__(self, deadlines: list[Deadline], now: datetime):
         self.now = now
+        _with_subjects(deadlines)
         self.taken = set(
             OutboxEmail.objects.filter(deadline__in=[d.pk for d in deadlines]).values_list(
                 "dedupe_key", flat=True
             )
         )
 
-    def queue(self, emails: list[OutboxEmail]) -> int:
+    def queue(self, emails: list[OutboxRow]) -> int:
         """Save the emails whose key is new; the sweep's dispatch phase sends them. Returns how
         many were new."""
         new = [email for email in emails if email.dedupe_key not in self.taken]
-        for email in new:
-            email.next_attempt_at = self.now
-        # ignore_conflicts: a key another process wrote since the batch was read stays theirs.
-        OutboxEmail.objects.bulk_create(new, ignore_conflicts=True)
+        # A key another process wrote since the batch was read stays theirs (ON CONFLICT).
+        outbox_insert(new, next_attempt_at=self.now)
         self.taken.update(email.dedupe_key for email in new)
         return len(new)
 
 
-def _deadline_emails(deadline: Deadline, kind: str, which: str) -> list[OutboxEmail]:
+def _deadline_emails(deadline: Deadline, kind: str, which: str) -> list[OutboxRow]:
     """A reminder or breach alert for the owner and/or manager the policy names, then for the
     watchers not already told."""
     answerable = deadline_recipients(deadline, which)
     watchers = watcher_recipients(deadline, answerable)
-    return deadline_emails(deadline, kind, answerable) + deadline_emails(
+    return deadline_messages(deadline, kind, answerable) + deadline_messages(
         deadline, kind, watchers, as_watcher=True
     )
 
@@ -302,7 +334,7 @@ def escalate_breaches(now: datetime, run: Run | None = None) -> int:
 
     def escalate(deadline: Deadline, emails: Emails) -> int:
         emails.queue(
-            deadline_emails(
+            deadline_messages(
                 deadline, EmailKind.ESCALATION, list(run.service_managers_over(deadline.owner_team))
             )
         )

@@ -1,12 +1,18 @@
 """What the deadline emails say: where to act, what to do, who owns it, and how urgent it is."""
 
+from unittest import mock
+
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.template import engines
+from django.template.loader import get_template
 
-from deadlines.emails import WHAT_TO_DO, deadline_email
-from deadlines.models import EmailKind
+from deadlines import emails
+from deadlines.emails import WHAT_TO_DO, deadline_email, deadline_messages, outbox_insert
+from deadlines.models import EmailKind, OutboxEmail
 from deadlines.rules import Kind
 from deadlines.sweep import sweep
 
@@ -187,3 +193,55 @@ def test_the_sent_emails_carry_all_of_it(org):
     assert f"What to do: {VISIT_TODO}" in by_address[org.owner.email].body
     assert "waiting on it" in by_address[org.other_owner.email].body
     assert "What to do" not in by_address[org.other_owner.email].body
+
+
+# --- written for the sweep's batches (issue 14) --------------------------------------------------
+
+
+@pytest.mark.parametrize("as_watcher", [False, True])
+def test_the_html_is_what_extending_the_layout_gave(org, as_watcher):
+    """deadline.html writes out emails/_layout.html instead of extending it (faster for the
+    sweep's batches): the layout is the same, and so is what it renders."""
+    deadline = start(org, subject=make_transfer(org, urgent=True))
+    contexts = []
+
+    def spy(name):
+        template = get_template(name)
+        return mock.Mock(render=lambda c: contexts.append(c) or template.render(c))
+
+    with mock.patch.object(emails, "get_template", spy):
+        email = deadline_email(deadline, EmailKind.BREACH, org.owner, as_watcher=as_watcher)
+
+    head, foot = get_template("emails/_layout.html").template.source.split(
+        "{% block body %}{% endblock %}"
+    )
+    source = get_template("emails/deadline.html").template.source.split("#}", 1)[1]
+    assert source.startswith(head) and source.endswith(foot)
+    body = source.removeprefix(head).removesuffix(foot)
+    extending = engines["django"].from_string(
+        '{% extends "emails/_layout.html" %}{% block body %}' + body + "{% endblock %}"
+    )
+    assert extending.render(contexts[-1]) == email.body_html
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_the_sweeps_insert_writes_what_bulk_create_would(org, vendor):
+    if connection.vendor != "postgresql" and vendor == "postgresql":
+        pytest.skip("PostgreSQL's insert")
+    deadline = start(org)
+    taken = deadline_email(deadline, EmailKind.BREACH, org.owner)
+    taken.next_attempt_at = DUE
+    taken.save()
+    rows = deadline_messages(deadline, EmailKind.BREACH, [org.owner, org.manager])
+    with mock.patch.object(connection, "vendor", vendor):
+        outbox_insert(rows, next_attempt_at=DUE)
+
+    # The owner's key was taken: that row is left as it was. The manager's is new.
+    assert OutboxEmail.objects.get(recipient=org.owner).pk == taken.pk
+    saved = OutboxEmail.objects.get(recipient=org.manager)
+    expected = deadline_email(deadline, EmailKind.BREACH, org.manager)
+    expected.next_attempt_at = DUE
+    for field in OutboxEmail._meta.concrete_fields:
+        if field.name not in {"id", "created_at"}:
+            assert getattr(saved, field.attname) == getattr(expected, field.attname), field.name
+    assert saved.created_at is not None
