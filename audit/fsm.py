@@ -14,12 +14,11 @@ from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 from .context import current_ip
 from .models import AuditEvent
 from .services import (
+    _plain,
     _tracked_fields,
     audit_record,
     changed_since,
-    diff,
     saved_values,
-    snapshot,
 )
 
 
@@ -91,9 +90,11 @@ def apply_transition_to_locked(
     if not instances:
         return
     model = type(instances[0])
-    tracked = [f.name for f in _tracked_fields(instances[0]) if f.name != state_field]
+    tracked = [(f.name, f.attname) for f in _tracked_fields(instances[0]) if f.name != state_field]
     subject_type = ContentType.objects.get_for_model(model)
     at = timezone.now()
+    action = f"{model._meta.model_name}.{name}"
+    ip_address = current_ip()
     changed: set[str] = set()
     events = []
     for instance in instances:
@@ -103,15 +104,15 @@ def apply_transition_to_locked(
             raise TransitionNotAllowed(
                 f"Cannot {name.replace('_', ' ')} from {from_state}", object=instance, method=method
             )
-        before = snapshot(instance, tracked)
+        before = [getattr(instance, attname) for _, attname in tracked]
         method(**arguments(instance))
-        changes = diff(before, snapshot(instance, tracked))
+        changes = _changes(instance, tracked, before)
         changed.update(changes)
         events.append(
             AuditEvent(
                 at=at,
                 actor=None,
-                action=f"{model._meta.model_name}.{name}",
+                action=action,
                 subject_type=subject_type,
                 subject_id=str(instance.pk),
                 case_id=getattr(instance, "case_id", None),
@@ -119,7 +120,7 @@ def apply_transition_to_locked(
                 to_state=getattr(instance, state_field),
                 changes=changes,
                 note=note,
-                ip_address=current_ip(),
+                ip_address=ip_address,
             )
         )
     fields = [state_field, *sorted(changed)]
@@ -133,3 +134,16 @@ def apply_transition_to_locked(
         # is checked against the state written here (ConcurrentTransitionMixin).
         if hasattr(instance, "_update_initial_state"):
             instance._update_initial_state()
+
+
+def _changes(
+    instance: models.Model, tracked: list[tuple[str, str]], before: list[Any]
+) -> dict[str, list[Any]]:
+    """diff(snapshot before, snapshot after) for one row of a batch, without rendering the values
+    a transition left alone: the same object before and after renders the same (issue 14)."""
+    changes = {}
+    for (name, attname), old in zip(tracked, before, strict=True):
+        new = getattr(instance, attname)
+        if new is not old and (old_value := _plain(old)) != (new_value := _plain(new)):
+            changes[name] = [old_value, new_value]
+    return changes

@@ -55,14 +55,22 @@ def deadline_recipients(deadline: Deadline, which: str) -> list[User]:
     return list(unique.values())
 
 
+# Where the sweep's batches hold each deadline's watchers (Prefetch to_attr).
+PREFETCHED_WATCHERS = "prefetched_watchers"
+
+
 def watcher_recipients(deadline: Deadline, already: list[User]) -> list[User]:
     """The deadline's watchers an email can reach, leaving out its owner and anyone in
     `already` (nobody hears the same thing twice, once as owner or manager, once as watcher)."""
     skip = {person.pk for person in already}
     if deadline.owner_id:
         skip.add(deadline.owner_id)
-    # .all(): the sweep prefetches the watchers of a whole batch; filtered here, not in SQL.
-    watchers = sorted(deadline.watchers.all(), key=lambda person: person.pk)
+    # The sweep prefetches the watchers of a whole batch into a list (no manager and queryset
+    # made for each row); filtered here, not in SQL.
+    watchers = getattr(deadline, PREFETCHED_WATCHERS, None)
+    if watchers is None:
+        watchers = deadline.watchers.all()
+    watchers = sorted(watchers, key=lambda person: person.pk)
     return [
         person for person in watchers if person.is_active and person.email and person.pk not in skip
     ]

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, FSMFieldMixin, TransitionNotAllowed
 
@@ -34,6 +34,7 @@ from people.roles import Role
 
 from .calendar import LONDON
 from .emails import (
+    PREFETCHED_WATCHERS,
     OutboxRow,
     deadline_messages,
     deadline_recipients,
@@ -110,7 +111,9 @@ def _for_emails(queryset: QuerySet[Deadline]) -> QuerySet[Deadline]:
             "case__reference",
             *[f"case__{name}" for name in states],
         )
-        .prefetch_related("owner", "owner_team__manager", "watchers")
+        .prefetch_related(
+            "owner", "owner_team__manager", Prefetch("watchers", to_attr=PREFETCHED_WATCHERS)
+        )
     )
 
 
