@@ -1,12 +1,15 @@
 """The sweep: reminders, breaches, escalations and the weekly digest, each sent once."""
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.db import connection, transaction
 
+from audit.fsm import apply_transition, apply_transition_to_locked
 from audit.models import AuditEvent
 from deadlines.models import (
     Deadline,
@@ -472,3 +475,37 @@ def test_a_watcher_who_cannot_be_reached_is_skipped(org, change):
     assert not watcher_emails(EmailKind.REMINDER).exists()
     assert not watcher_emails(EmailKind.BREACH).exists()
     assert sent_to(mail.outbox) == sorted([org.owner.email, org.owner.email, org.manager.email])
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_the_batch_writes_the_audit_record_apply_transition_writes(org, vendor):
+    """The breach phase's batch (apply_transition_to_locked, one insert for its records) records
+    what apply_transition records for the same step, one row at a time."""
+    if connection.vendor != "postgresql" and vendor == "postgresql":
+        pytest.skip("PostgreSQL's insert")
+    batch, alone = start(org), start(org, case=org.other_case, team=org.other)
+    arguments = {"at": DUE, "escalate_at": DUE + timedelta(hours=24)}
+    with transaction.atomic(), mock.patch.object(connection, "vendor", vendor):
+        apply_transition_to_locked(
+            [batch], "breach", note="Due time passed", arguments=lambda _: arguments
+        )
+        apply_transition(alone, "breach", case=alone.case, note="Due time passed", **arguments)
+
+    def recorded(deadline):
+        event = AuditEvent.objects.get(action="deadline.breach", subject_id=str(deadline.pk))
+        return {
+            "at": event.at is not None,
+            "actor": event.actor_id,
+            "subject_type": event.subject_type,
+            "case": event.case_id == deadline.case_id,
+            "states": (event.from_state, event.to_state),
+            "changes": event.changes,
+            "note": event.note,
+            "ip_address": event.ip_address,
+        }
+
+    assert recorded(batch) == recorded(alone)
+    assert recorded(batch)["changes"] == {
+        "breached_at": [None, DUE.isoformat()],
+        "escalate_at": [None, (DUE + timedelta(hours=24)).isoformat()],
+    }
