@@ -11,12 +11,15 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
 from cases.selectors import (
+    _visible_ids,
     cases_visible_to,
     sees_fresh_case,
     visibility_cache,
     visible_case_test,
 )
 from people.models import User
+from people.roles import Scope
+from people.selectors import user_scope
 from transfers.models import LIVE_STAGES, Transfer
 
 
@@ -69,3 +72,17 @@ def test_a_transfer_page_asks_about_its_reader_once(demo, client):
     ]
     assert every_id == []
     assert len(about_the_case) == 1
+
+
+@pytest.mark.postgres
+def test_the_database_filter_sends_no_case_ids(demo):
+    """On PostgreSQL the cases a user is involved in are worked out inside the query (an array
+    from the involvement branches), not sent as one parameter a case: a team manager involved
+    in thousands of cases sends no more than one involved in none (issue 14)."""
+    scoped = [user for user in User.objects.all() if user_scope(user) != Scope.ALL]
+    manager = max(scoped, key=lambda user: len(_visible_ids(user)[1]))
+    involved = _visible_ids(manager)[1]
+    sql, params = cases_visible_to(manager).query.sql_with_params()
+    assert len(involved) >= 10
+    assert "= ANY(ARRAY(" in sql
+    assert not set(involved) <= set(params), "the involved cases' ids are not parameters"
