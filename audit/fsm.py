@@ -2,15 +2,16 @@
 
 Callers wrap it in their own `transaction.atomic()` with the rows the transition derives."""
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+
+from casetransfer.bulk import insert_rows
 
 from .context import current_ip
 from .models import AuditEvent
@@ -129,7 +130,7 @@ def apply_transition_to_locked(
         model._base_manager.bulk_update(instances, fields)
     else:
         write(instances, fields)
-    _insert_events(events)
+    insert_rows(AuditEvent, events)
     for instance in instances:
         # As save() does: the copies now match their rows, so a later transition on one of them
         # is checked against the state written here (ConcurrentTransitionMixin).
@@ -148,29 +149,3 @@ def _changes(
         if new is not old and (old_value := _plain(old)) != (new_value := _plain(new)):
             changes[name] = [old_value, new_value]
     return changes
-
-
-def _insert_events(rows: list[dict[str, Any]]) -> None:
-    """AuditEvent.objects.bulk_create() of a batch's records, given as {attname: value}. On
-    PostgreSQL one INSERT ... SELECT FROM unnest() of one array per column: no model instance
-    and no SQL compiled per value, for the sweep's hundreds a batch (issue 14)."""
-    if connection.vendor != "postgresql":
-        AuditEvent.objects.bulk_create([AuditEvent(**row) for row in rows])
-        return
-    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
-
-    def column(field: models.Field) -> list[Any]:
-        values = [row[field.attname] for row in rows]
-        if isinstance(field, models.JSONField):
-            # As JSONField saves them; the column is jsonb, so the spacing is not kept.
-            return [json.dumps(value, cls=field.encoder) for value in values]
-        return values
-
-    quote = connection.ops.quote_name
-    table = quote(AuditEvent._meta.db_table)
-    columns = ", ".join(quote(field.column) for field in fields)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    # The table, columns and types are the model's; every value is a parameter.
-    sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [column(field) for field in fields])

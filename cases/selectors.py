@@ -87,24 +87,19 @@ def _involved_in(user: User, case_id: int) -> bool:
     return bool(list(branches[:1]))
 
 
-def case_visibility(user: User, prefix: str = "") -> Q | None:
-    """Which cases the user sees, as a filter on literal ids (so the database uses the team,
-    worker and primary key indexes, never an OR over subqueries), or None for a user who sees
-    every case. `prefix` filters a related model, e.g. "case__" on transfers.
+def case_visibility(user: User) -> Q | None:
+    """Which cases the user sees, as a filter on literal ids (the team, worker and primary key
+    indexes serve it), or None for a user who sees every case: cases_visible_to's filter
+    where the database is not PostgreSQL.
 
     The cases in the user's visible teams, any case allocated to the user, and any case a
     transfer, a concern or a CIN meeting involves them in."""
     if not user.is_authenticated or not user.is_active:
-        return Q(**{f"{prefix}id__in" if prefix else "pk__in": []})
+        return Q(pk__in=[])
     if user_scope(user) == Scope.ALL:
         return None
     team_ids, case_ids = _visible_ids(user)
-    case_id = f"{prefix}id" if prefix else "pk"
-    return (
-        Q(**{f"{prefix}current_team_id__in": team_ids})
-        | Q(**{f"{prefix}allocated_worker_id": user.pk})
-        | Q(**{f"{case_id}__in": case_ids})
-    )
+    return Q(current_team_id__in=team_ids) | Q(allocated_worker_id=user.pk) | Q(pk__in=case_ids)
 
 
 class _AnyOf(Lookup):
@@ -133,11 +128,11 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     On PostgreSQL the involved cases are an array the query works out itself
     (`id = ANY(ARRAY(... UNION ...))`), where case_visibility sends their ids: a team manager or
     a family practitioner is involved in thousands of cases, and a list of thousands of ids
-    costs more to build and to plan than the search it filters (issue 14: the search by number
-    130 to 25 ms, by name 200 to 65, at 100,000 cases). The cases table is filtered by it
-    directly, so the three conditions are three index scans (a BitmapOr); a join filtered on a
-    case's columns (the weekly list) keeps case_visibility's literal ids, which the database
-    hashes, where it would walk this array once a row."""
+    costs more to build and to plan than the search it filters (issue 14: search by number
+    136 to 55 ms p50 at 100,000 cases). The three conditions are three index scans (a
+    BitmapOr). Rows of another table take their cases from it as a subquery
+    (`case_id IN (SELECT id ...)`, a hash semi-join: registers.selectors._visible), not as a
+    filter on each row's joined case, where the array would be walked once a row."""
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
     if user_scope(user) == Scope.ALL:
@@ -158,7 +153,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
 def visible_case_test(user: User):
     """`sees(case_id, current_team_id, allocated_worker_id) -> bool`: whether the user sees a
-    case with those values, just read from the database. The same rule as case_visibility,
+    case with those values, just read from the database. The same rule as cases_visible_to,
     worked out in Python from the same ids, so a page about one case (or a list checking the
     rows it read) never sends the database a list of every case its reader sees (issue 14)."""
     if not user.is_authenticated or not user.is_active:

@@ -7,12 +7,13 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_str
 
+from casetransfer.bulk import insert_rows
 from people.models import Team, User
 from people.roles import Role
 
@@ -226,29 +227,19 @@ def deadline_email(
     """An unsaved outbox row for a reminder, breach alert or escalation about `deadline`.
 
     It says what to do and links to where it is done. `as_watcher`: the recipient is not
-    answerable for it but waiting on it, and the email says so and who owns it."""
-    return deadline_emails(deadline, kind, [recipient], as_watcher=as_watcher)[0]
-
-
-def deadline_emails(
-    deadline: Deadline, kind: str, recipients: list[User], *, as_watcher: bool = False
-) -> list[OutboxEmail]:
-    """deadline_email for each of `recipients`: the text says nothing of who receives it, so it
-    is written once for them all (the sweep's alerts go to an owner and a manager; issue 14)."""
-    rows = deadline_messages(deadline, kind, recipients, as_watcher=as_watcher)
-    return [
-        OutboxEmail(
-            dedupe_key=row.dedupe_key,
-            kind=row.kind,
-            deadline=deadline,
-            recipient=recipient,
-            to_email=row.to_email,
-            subject=row.subject,
-            body_text=row.body_text,
-            body_html=row.body_html,
-        )
-        for row, recipient in zip(rows, recipients, strict=True)
-    ]
+    answerable for it but waiting on it, and the email says so and who owns it. (The sweep
+    writes deadline_messages' rows, for all of an alert's recipients at once.)"""
+    [row] = deadline_messages(deadline, kind, [recipient], as_watcher=as_watcher)
+    return OutboxEmail(
+        dedupe_key=row.dedupe_key,
+        kind=row.kind,
+        deadline=deadline,
+        recipient=recipient,
+        to_email=row.to_email,
+        subject=row.subject,
+        body_text=row.body_text,
+        body_html=row.body_html,
+    )
 
 
 class OutboxRow(NamedTuple):
@@ -268,8 +259,9 @@ class OutboxRow(NamedTuple):
 def deadline_messages(
     deadline: Deadline, kind: str, recipients: list[User], *, as_watcher: bool = False
 ) -> list[OutboxRow]:
-    """What deadline_emails writes, as plain rows: the sweep inserts a batch's alerts without a
-    model instance each."""
+    """deadline_email for each of `recipients`, as plain rows: the text says nothing of who
+    receives it, so it is written once for them all (the sweep's alerts go to an owner and a
+    manager), and the sweep inserts a batch's alerts without a model instance each (issue 14)."""
     if not recipients:
         return []
     # Read once here: a generic relation's lookup costs more than the rest of the row (issue 14).
@@ -315,37 +307,12 @@ def deadline_messages(
 
 def outbox_insert(rows: list[OutboxRow], *, next_attempt_at: datetime) -> None:
     """Write `rows` to the outbox in one statement, leaving out any whose key is taken (as
-    bulk_create(ignore_conflicts=True) does); the other columns take the model's defaults.
-
-    On PostgreSQL an INSERT ... SELECT FROM unnest() of one array per column: no model instance
-    and no SQL compiled per value, a third of the time of bulk_create for a batch's alerts
-    (issue 14). Elsewhere, bulk_create."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        OutboxEmail.objects.bulk_create(
-            [OutboxEmail(**row._asdict(), next_attempt_at=next_attempt_at) for row in rows],
-            ignore_conflicts=True,
-        )
-        return
-    # The defaults as save() would write them (status pending, created_at now...).
-    model = OutboxEmail(next_attempt_at=next_attempt_at)
-    fields = [field for field in OutboxEmail._meta.concrete_fields if not field.primary_key]
-    given = [next(f for f in fields if f.attname == name) for name in OutboxRow._fields]
-    rest = [field for field in fields if field not in given]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in [*given, *rest])
-    defaults = ", ".join(f"%s::{field.db_type(connection)}" for field in rest)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in given)
-    table = quote(OutboxEmail._meta.db_table)
-    # The table, columns and types are the model's; every value is a parameter.
-    sql = f"INSERT INTO {table} ({columns}) SELECT *, {defaults} FROM unnest({arrays})"  # noqa: S608
-    values = [field.get_db_prep_save(field.pre_save(model, add=True), connection) for field in rest]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{sql} ON CONFLICT DO NOTHING",
-            [*values, *[list(column) for column in zip(*rows, strict=True)]],
-        )
+    bulk_create(ignore_conflicts=True) does); the other columns take the model's defaults."""
+    insert_rows(
+        OutboxEmail,
+        [row._asdict() | {"next_attempt_at": next_attempt_at} for row in rows],
+        ignore_conflicts=True,
+    )
 
 
 def outbox_enqueue(email: OutboxEmail) -> tuple[OutboxEmail, bool]:

@@ -77,8 +77,8 @@ def test_a_transfer_page_asks_about_its_reader_once(demo, client):
 @pytest.mark.postgres
 def test_the_database_filter_sends_no_case_ids(demo):
     """On PostgreSQL the cases a user is involved in are worked out inside the query (an array
-    from the involvement branches), not sent as one parameter a case: a team manager involved
-    in thousands of cases sends no more than one involved in none (issue 14)."""
+    from the involvement branches), not sent as one parameter a case (issue 14): for the user
+    involved in the most cases, none of their ids is among the query's parameters."""
     scoped = [user for user in User.objects.all() if user_scope(user) != Scope.ALL]
     manager = max(scoped, key=lambda user: len(_visible_ids(user)[1]))
     involved = _visible_ids(manager)[1]
