@@ -10,6 +10,13 @@ from .choices import AllocationState, CareProceedings, Involvement, LegalStatus,
 
 INV, ALLOC = Involvement, AllocationState
 
+# Cases on a Child Protection Plan or in care first: the "waiting for allocation" order.
+UNALLOCATED_ORDER = models.Case(
+    models.When(plan_type__in=[PlanType.CP, PlanType.CIC], then=0),
+    default=1,
+    output_field=models.IntegerField(),
+)
+
 
 class Case(ConcurrentTransitionMixin, models.Model):
     """A child whose case this software moves between teams. The case-record systems (ICS, LCS,
@@ -123,12 +130,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 fields=["current_team", "last_name", "first_name", "id"],
                 name="case_team_name_order",
             ),
-            # A manager's "waiting for allocation" panel: the unallocated cases of their teams,
-            # not every team's (10,000 at 100,000 cases) filtered down to theirs (issue 14).
+            # A manager's "waiting for allocation" panel (cases.selectors.
+            # unallocated_cases_for_manager): the open unallocated cases in the panel's order, the
+            # team alongside, so the first ten are read in order and the count never leaves the
+            # index, where 5,675 were read and sorted for ten (12 ms; issue 14).
             models.Index(
-                fields=["current_team"],
-                condition=models.Q(allocated_worker__isnull=True),
-                name="case_unallocated_by_team",
+                UNALLOCATED_ORDER,
+                models.F("last_name"),
+                models.F("first_name"),
+                models.F("id"),
+                models.F("current_team"),
+                condition=models.Q(allocated_worker__isnull=True)
+                & ~models.Q(involvement=Involvement.CLOSED),
+                name="case_unallocated_queue",
             ),
         ]
 

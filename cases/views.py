@@ -8,7 +8,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.services import audit_read
 from casework.selectors import joint_planning_for, meetings_for
-from deadlines.selectors import deadlines_for_case
+from deadlines.selectors import case_page_deadlines, deadlines_for_case
 from escalations.selectors import concerns_for_case, escalations_for_case, suspensions_in_force
 from people.selectors import teams_visible_to, users_in_team
 from transfers.selectors import case_transfers, eh_worker_involved
@@ -140,13 +140,14 @@ class CaseDetailView(CaseMixin, TemplateView):
         )
         context["timeline"] = latest
         context["timeline_total"] = latest[0].total if latest else 0
-        context["deadlines"] = deadlines_for_case(self.case)
+        context["deadlines"] = case_page_deadlines(self.case)
         context["transfers"] = case_transfers(self.case)
         context["actions"] = case_page_actions(self.case, self.request.user)
         context["eh_involvement"] = eh_worker_involved(self.case)
         context["casework_actions"] = case_casework_actions(self.case, self.request.user)
-        context["meetings"] = meetings_for(case=self.case)
-        context["joint_planning"] = joint_planning_for(self.case)
+        meetings = list(meetings_for(case=self.case))
+        context["meetings"] = meetings
+        context["joint_planning"] = joint_planning_for(self.case, meetings)
         context["concerns"] = concerns_for_case(self.case)
         context["escalations"] = escalations_for_case(self.case)
         context["suspensions"] = suspensions_in_force([self.case.current_team_id])
@@ -176,6 +177,25 @@ class CaseTimelineView(CaseMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["events"] = timeline_entries(context["events"])
         return context
+
+
+class CaseDeadlinesView(CaseMixin, ListView):
+    """Every deadline the case has had, the latest due first, a page at a time: the case page
+    shows the live ones and the latest few met or cancelled. A read, audited."""
+
+    template_name = "cases/case_deadlines.html"
+    paginate_by = 25
+    context_object_name = "deadlines"
+    paginator_class = SinglePassPaginator
+
+    def get(self, request, *args, **kwargs):
+        audit_read(
+            actor=request.user, subject=self.case, note=f"Deadlines of case {self.case.reference}"
+        )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return deadlines_for_case(self.case)
 
 
 class CaseAllocateView(CaseMixin, FormView):

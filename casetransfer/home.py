@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from cases.models import Case
 from cases.selectors import unallocated_cases_for_manager
-from casetransfer.ranking import RankedRows
+from casetransfer.ranking import OrderedRows, RankedRows
 from conferences.selectors import conference_work
 from deadlines.selectors import ranked_due_soon, ranked_overdue
 from escalations.selectors import answers_escalations, escalations_to_answer
@@ -35,7 +35,7 @@ def _panel(key: str, title: str, rows: QuerySet, **options) -> Panel:
     return Panel(key=key, title=title, items=list(rows[:PANEL_SIZE]), total=rows.count(), **options)
 
 
-def _ranked(key: str, title: str, rows: RankedRows, **options) -> Panel:
+def _ranked(key: str, title: str, rows: OrderedRows | RankedRows, **options) -> Panel:
     """A panel over ranked rows (casetransfer.ranking): sorted and counted once."""
     return Panel(key=key, title=title, items=rows[:PANEL_SIZE], total=len(rows), **options)
 

@@ -7,9 +7,9 @@ reads only each row's id and sort key (no joins to show anything), Python sorts 
 and a second query reads whole only the rows shown, by primary key."""
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
+from django.db import connections
 from django.db.models import QuerySet
 
 
@@ -42,20 +42,74 @@ class RankedRows:
         return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
-def first_and_total(
-    keys: Iterable[tuple],
-    size: int,
-    sort_key: Callable[[tuple], Any],
-    fetch: Callable[[list[int]], QuerySet],
-) -> tuple[list, int]:
-    """The first `size` rows, in order, and how many there are."""
-    rows = RankedRows(keys, sort_key, fetch)
-    return rows[:size], len(rows)
+class OrderedRows:
+    """Like RankedRows, with the order worked out by the database: `keys` is a queryset (a
+    union of index-served branches) of (pk, sort columns...) and `order` its ORDER BY over
+    those columns by position (1 is the pk). A slice is one query, the ids of the slice and how
+    many there are (`COUNT(*) OVER ()`), then one more reads the rows shown by primary key. At
+    thousands of keys (a team manager waits on 2,935 transfers at 100,000 cases) this halves
+    the time of sending every key to Python to be sorted there (issue 14)."""
 
+    # A count asked before any slice (Django's paginator) reads this many ids with it, so the
+    # first pages of a list cost no second query.
+    AHEAD = 100
 
-def soonest_first(due: datetime | None) -> tuple[bool, float]:
-    """A sort key for a due time where a row with none goes last (NULLS LAST)."""
-    return (due is None, due.timestamp() if due is not None else 0.0)
+    def __init__(self, keys: QuerySet, order: str, fetch: Callable[[list[int]], QuerySet]) -> None:
+        self._keys = keys
+        self._order = order
+        self._fetch = fetch
+        self._total: int | None = None
+        self._window: tuple[int, list[int]] = (0, [])
+
+    def _ids(self, offset: int, limit: int) -> list[int]:
+        start, ids = self._window
+        if (
+            self._total is not None
+            and start <= offset
+            and (offset + limit <= start + len(ids) or start + len(ids) >= self._total)
+        ):
+            return ids[offset - start : offset - start + limit]
+        connection = connections[self._keys.db]
+        keys, params = self._keys.query.sql_with_params()
+        # The keys are read as planned alone (a CTE kept apart: given the ORDER BY, the planner
+        # walked the whole next-deadline index for the order, 12 ms, rather than the branches'
+        # own indexes, 0.3 ms), then counted and ordered. Their SQL is Django's and the order
+        # our own; the values are parameters.
+        apart = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+        sql = (
+            f"WITH k AS {apart}({keys}) SELECT k.*, COUNT(*) OVER () FROM k "  # noqa: S608
+            f"ORDER BY {self._order} LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*params, limit, offset))
+            rows = cursor.fetchall()
+        ids = [row[0] for row in rows]
+        self._window = (offset, ids)
+        if rows:
+            self._total = rows[0][-1]
+        elif offset == 0:
+            self._total = 0
+        return ids
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def count(self) -> int:
+        if self._total is None:
+            self._ids(0, self.AHEAD)  # from the start, the count comes back with the ids
+        return self._total
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
+            raise ValueError("Ranked rows take a plain, non-negative slice")
+        offset = index.start or 0
+        limit = (index.stop if index.stop is not None else self.count()) - offset
+        ids = self._ids(offset, max(limit, 0)) if limit > 0 else []
+        # Asked even for no rows, like RankedRows: a page costs the same queries either way.
+        by_pk = {row.pk: row for row in self._fetch(ids or [0])}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def union_of(branches: Iterable[QuerySet]) -> QuerySet:

@@ -25,12 +25,16 @@ def meetings_for(*, case=None, transfer=None) -> QuerySet[Meeting]:
     )
 
 
-def joint_planning_for(case) -> list[dict]:
+def joint_planning_for(case, meetings: list[Meeting] | None = None) -> list[dict]:
     """Seed 000 s5: who from YFS or a Children's Centre is invited to the case's CIN meetings,
-    each with the meetings they are invited to."""
+    each with the meetings they are invited to. `meetings`: the case's meetings already read
+    by meetings_for (the case page shows them too), else they are read here."""
+    if meetings is None:
+        meetings = list(meetings_for(case=case))
     people: dict[int, dict] = {}
-    meetings = meetings_for(case=case).filter(kind=MeetingKind.CIN, invited__isnull=False)
-    for meeting in meetings.distinct():
+    for meeting in meetings:
+        if meeting.kind != MeetingKind.CIN:
+            continue
         for person in meeting.invited.all():
             entry = people.setdefault(person.pk, {"person": person, "meetings": []})
             entry["meetings"].append(meeting)

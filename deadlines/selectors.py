@@ -1,11 +1,12 @@
 """Reading deadlines for pages: scoped like cases."""
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
-from casetransfer.ranking import RankedRows, union_of
+from casetransfer.ranking import OrderedRows, RankedRows, union_of
 from people.models import User
 from people.selectors import teams_visible_to
 
@@ -77,31 +78,31 @@ def overdue(user: User, now: datetime | None = None) -> QuerySet[Deadline]:
     return deadlines_for_user(user, _late(now)).order_by("due_at")
 
 
-def _ranked(user: User, condition: Q) -> RankedRows:
+def _ranked(user: User, condition: Q) -> OrderedRows:
     """The user's deadlines meeting `condition`, soonest first, as ranked rows.
 
     The ids and due times come from the union of the index-served branches; the rows shown are
     then read by primary key. (Given the union as a subquery, the planner guesses thousands of
     rows and hash-joins a scan of every deadline: 520 ms at 1M rows; issue 14.)"""
     keys = union_of(branch.values_list("pk", "due_at") for branch in _branches(user, condition))
-    return _soonest_first(keys, user)
+    return OrderedRows(keys, order="2 ASC, 1 ASC", fetch=_fetch_for(user))
+
+
+def _fetch_for(user: User):
+    return lambda pks: _annotated(Deadline.objects.filter(pk__in=pks), user)
 
 
 def _soonest_first(keys, user: User) -> RankedRows:
     """Ranked deadlines from (id, due time, ...) keys: by due time, then id."""
-    return RankedRows(
-        keys,
-        sort_key=lambda row: (row[1], row[0]),
-        fetch=lambda pks: _annotated(Deadline.objects.filter(pk__in=pks), user),
-    )
+    return RankedRows(keys, sort_key=lambda row: (row[1], row[0]), fetch=_fetch_for(user))
 
 
-def ranked_due_soon(user: User, now: datetime | None = None) -> RankedRows:
+def ranked_due_soon(user: User, now: datetime | None = None) -> OrderedRows:
     """due_soon as ranked rows, for a home page panel."""
     return _ranked(user, _soon(now))
 
 
-def ranked_overdue(user: User, now: datetime | None = None) -> RankedRows:
+def ranked_overdue(user: User, now: datetime | None = None) -> OrderedRows:
     """overdue as ranked rows, for a home page panel."""
     return _ranked(user, _late(now))
 
@@ -159,4 +160,44 @@ def team_deadlines(
 
 
 def deadlines_for_case(case) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(case=case).select_related("owner", "owner_team")
+    """Every deadline the case has had, the latest due first (its deadlines page)."""
+    return (
+        Deadline.objects.filter(case=case)
+        .select_related("owner", "owner_team")
+        .order_by("-due_at", "-pk")
+    )
+
+
+FINISHED_ON_CASE_PAGE = 5
+
+
+class CaseDeadlines(NamedTuple):
+    live: list[Deadline]
+    finished: list[Deadline]
+    finished_total: int
+
+    @property
+    def total(self) -> int:
+        return len(self.live) + self.finished_total
+
+    @property
+    def more(self) -> bool:
+        """Some met or cancelled deadline is not on the case page."""
+        return self.finished_total > len(self.finished)
+
+
+def case_page_deadlines(case, finished=FINISHED_ON_CASE_PAGE) -> CaseDeadlines:
+    """For the case page: every live deadline, soonest first, and the latest `finished` met or
+    cancelled ones, with how many the case has had (years of history run to hundreds: the
+    rest are on the case's deadlines page)."""
+    rows = Deadline.objects.filter(case=case).select_related("owner", "owner_team")
+    done = list(
+        rows.exclude(status__in=LIVE)
+        .annotate(total=Window(Count("*")))
+        .order_by("-due_at", "-pk")[:finished]
+    )
+    return CaseDeadlines(
+        live=list(rows.filter(status__in=LIVE).order_by("due_at", "pk")),
+        finished=done,
+        finished_total=done[0].total if done else 0,
+    )

@@ -21,7 +21,7 @@ from casework.selectors import meetings_for, notifications_for
 from escalations.selectors import escalations_for_transfer, suspensions_in_force
 from people.models import Team
 from people.roles import Role
-from people.selectors import teams_of, users_in_team
+from people.selectors import memberships_cached, teams_of, users_in_team
 
 from . import permissions as can
 from . import services
@@ -165,6 +165,12 @@ class TransferMixin:
 
 class TransferDetailView(TransferMixin, TemplateView):
     template_name = "transfers/transfer_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        # The buttons, the standards and the page ask "is this person in that team?" a few
+        # times: answered from the person's teams read once, for this request only.
+        with memberships_cached(request.user):
+            return super().get(request, *args, **kwargs).render()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

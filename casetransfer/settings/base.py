@@ -115,6 +115,10 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     # jit_above_cost, which for the home page's "waiting for you" query took 585 ms of an
     # 790 ms run at 100,000 cases; a web page's short queries never win it back.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # No server-side cursors (issue 14): a form's list of teams is read through
+    # QuerySet.iterator(), which on PostgreSQL is BEGIN, DECLARE ... WITH HOLD, FETCH, CLOSE and
+    # COMMIT, five round trips for fifteen rows. No code here streams a large result.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the Celery worker and beat share the file. IMMEDIATE transactions take the
     # write lock up front (waiting up to `timeout`), instead of failing with "database is locked"

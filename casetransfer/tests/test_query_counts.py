@@ -15,11 +15,11 @@ SMALL, LARGE = 1000, 2000
 # Each page: who opens it, the request, and its query budget: what it cost on PostgreSQL when
 # this was written (sessions, the user, their roles, the menu, the page's own queries), plus 3.
 HOMES = {
-    "ffp.north": 34,
+    "ffp.north": 24,
     "ehsup.north": 22,
     "cintm.north": 35,
     "dutytm": 21,
-    "sw.cin.north": 63,
+    "sw.cin.north": 26,
     "locality.north": 22,
     "sm.socialcare": 25,
     "ad": 23,
@@ -29,6 +29,7 @@ PAGES = {
     "case list": ("ffp.north", "get", "/cases/", None, 14),
     "case list, everything visible": ("ad", "get", "/cases/", None, 13),
     "case page": ("ffp.north", "get", "{case}", None, 32),
+    "case deadlines": ("ffp.north", "get", "{case}deadlines/", None, 14),
     "search by name": ("locality.north", "post", "/cases/", {"q": "amara patel"}, 16),
     "search by name, a typo": ("locality.north", "post", "/cases/", {"q": "amra patell"}, 16),
     "search by number": ("cintm.north", "post", "/cases/", {"q": "{ics}"}, 15),

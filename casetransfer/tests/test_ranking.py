@@ -1,12 +1,13 @@
 """Ranked rows (casetransfer.ranking): sorted on their keys, counted, and read whole only for
-the slice shown; Django's paginator pages them."""
+the slice shown; Django's paginator pages them. OrderedRows leave the order and the count to
+the database."""
 
 import pytest
 from django.core.paginator import Paginator
 
-from casetransfer.ranking import RankedRows, soonest_first, union_of
+from casetransfer.ranking import OrderedRows, RankedRows, union_of
 from people.models import Team
-from people.tests.factories import TeamFactory
+from people.tests.factories import TeamFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -41,13 +42,6 @@ def test_an_empty_slice_still_costs_its_one_query(django_assert_num_queries):
     assert len(rows) == 0
 
 
-def test_no_due_time_sorts_last():
-    from datetime import UTC, datetime
-
-    times = [None, datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)]
-    assert sorted(times, key=soonest_first) == [times[2], times[1], None]
-
-
 @pytest.mark.django_db
 def test_the_union_of_branches_is_one_query_with_each_row_once(django_assert_num_queries):
     alpha, bravo, charlie = (TeamFactory(name=name) for name in ("Alpha", "Bravo", "Charlie"))
@@ -61,3 +55,74 @@ def test_the_union_of_branches_is_one_query_with_each_row_once(django_assert_num
     # One branch is asked alone, as it is.
     only = union_of([Team.objects.filter(name="Alpha").values_list("pk", "name")])
     assert list(only) == [(alpha.pk, "Alpha")]
+
+
+def _ordered_teams():
+    """Five teams: two with no manager, which sort last; the rest by manager, then name."""
+    first, second = UserFactory(), UserFactory()
+    teams = {
+        "Echo": TeamFactory(name="Echo", manager=None),
+        "Delta": TeamFactory(name="Delta", manager=second),
+        "Alpha": TeamFactory(name="Alpha", manager=None),
+        "Charlie": TeamFactory(name="Charlie", manager=first),
+        "Bravo": TeamFactory(name="Bravo", manager=first),
+    }
+    # Two branches that overlap (Charlie in both): the union has each team once.
+    keys = union_of(
+        [
+            Team.objects.filter(name__in=["Alpha", "Bravo", "Charlie"]).values_list(
+                "pk", "manager_id", "name"
+            ),
+            Team.objects.filter(name__in=["Charlie", "Delta", "Echo"]).values_list(
+                "pk", "manager_id", "name"
+            ),
+        ]
+    )
+    asked = []
+
+    def fetch(pks):
+        asked.append(list(pks))
+        return Team.objects.filter(pk__in=pks)
+
+    rows = OrderedRows(keys, order="2 ASC NULLS LAST, 3 ASC", fetch=fetch)
+    return rows, asked, teams
+
+
+@pytest.mark.django_db
+def test_ordered_rows_are_ordered_and_counted_by_the_database_in_one_query(
+    django_assert_num_queries,
+):
+    rows, asked, teams = _ordered_teams()
+    with django_assert_num_queries(2):  # the slice's ids with the count, then those rows
+        first = rows[:3]
+    assert [team.name for team in first] == ["Bravo", "Charlie", "Delta"]
+    assert asked == [[teams["Bravo"].pk, teams["Charlie"].pk, teams["Delta"].pk]]
+    with django_assert_num_queries(0):
+        assert len(rows) == rows.count() == 5
+    with django_assert_num_queries(2):  # past the ids read so far: asked again
+        assert [team.name for team in rows[3:5]] == ["Alpha", "Echo"]
+    assert rows[4].name == "Echo"
+
+
+@pytest.mark.django_db
+def test_a_count_asked_first_brings_the_first_ids_for_the_paginator(django_assert_num_queries):
+    rows, _, _ = _ordered_teams()
+    with django_assert_num_queries(1):
+        assert rows.count() == 5
+    with django_assert_num_queries(1):  # the rows of page 2 only: their ids came with the count
+        page = Paginator(rows, 2).page(2)
+        assert [team.name for team in page.object_list] == ["Delta", "Alpha"]
+    with django_assert_num_queries(1):  # past the end: no id, the same one query
+        assert rows[7:9] == []
+
+
+@pytest.mark.django_db
+def test_no_ordered_row_still_costs_its_queries(django_assert_num_queries):
+    rows = OrderedRows(
+        Team.objects.filter(name="Nobody").values_list("pk", "name"),
+        order="2 ASC",
+        fetch=lambda pks: Team.objects.filter(pk__in=pks),
+    )
+    with django_assert_num_queries(2):
+        assert rows[:10] == []
+    assert len(rows) == 0 and not rows

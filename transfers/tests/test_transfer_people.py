@@ -1,0 +1,49 @@
+"""The transfer page reads the people a transfer names in one query after the transfer, not
+through sixteen joins to the users table (issue 14), and finds each where select_related
+would have put it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from transfers.models import TransferStatus
+from transfers.selectors import PEOPLE_NAMED, transfer_get_for_user
+from transfers.tests.conftest import walk_step_up, world  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def _named(transfer) -> dict[str, object]:
+    people = {}
+    for part, names in PEOPLE_NAMED.items():
+        holder = getattr(transfer, part, None) if part else transfer
+        for name in names:
+            people[f"{part}.{name}"] = getattr(holder, name) if holder is not None else None
+    return people
+
+
+def test_every_person_named_is_read_in_one_query_and_is_the_right_one(
+    world,  # noqa: F811
+    django_assert_num_queries,
+):
+    transfer = walk_step_up(world, TransferStatus.PICKED_UP)
+    expected = _named(type(transfer).objects.get(pk=transfer.pk))
+    assert expected[".requested_by"] == world.ffp
+    assert expected["step_up.supervisor"] == world.supervisor
+    assert expected[".picked_up_by"] is not None
+
+    with CaptureQueriesContext(connection) as queries:
+        read = transfer_get_for_user(user=world.duty_tm, pk=transfer.pk)
+    users = [q["sql"] for q in queries.captured_queries if '"people_user"' in q["sql"]]
+    assert len(users) == 1 and " JOIN " not in users[0]  # one query, by primary key
+    transfer_sql = queries.captured_queries[0]["sql"]
+    assert transfer_sql.count("JOIN") <= 6  # the case, the two teams and the three parts
+    with django_assert_num_queries(0):
+        assert _named(read) == expected
+
+
+def test_a_transfer_out_of_sight_reads_nobody(world):  # noqa: F811
+    transfer = walk_step_up(world, TransferStatus.PICKED_UP)
+    with CaptureQueriesContext(connection) as queries:
+        assert transfer_get_for_user(user=world.outsider, pk=transfer.pk) is None
+    assert not any('"people_user"' in q["sql"] for q in queries.captured_queries)
