@@ -60,7 +60,8 @@ def involved_case_branches(user: User, teams: list[int]) -> list[QuerySet]:
     ]
 
 
-# The people a transfer page names, by the record holding them: read in one query after the
+# The people a transfer page names, by the record holding them (people only: a team, such as
+# the step-up's `reassigned_from`, is joined by select_related): read in one query after the
 # transfer, where 16 joins to the users table had PostgreSQL spend 14 ms planning a lookup by
 # primary key that ran in 2 (issue 14).
 PEOPLE_NAMED = {
@@ -78,7 +79,6 @@ PEOPLE_NAMED = {
         "supervisor",
         "eh_worker",
         "eh_decided_by",
-        "reassigned_from",
         "refusal_accepted_by",
         "escalation_requested_by",
         "new_plan_recorded_by",
@@ -112,7 +112,15 @@ def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
 
     transfer = (
         Transfer.objects.filter(pk=pk)
-        .select_related("case", "from_team", "to_team", "step_up", "team_move", "cin_to_cic")
+        .select_related(
+            "case",
+            "from_team",
+            "to_team",
+            "step_up",
+            "step_up__reassigned_from",
+            "team_move",
+            "cin_to_cic",
+        )
         .order_by()
         .first()
     )
