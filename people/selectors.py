@@ -68,6 +68,9 @@ def memberships_cached(user: User):
     """Within the block, `in_team` answers from the user's team ids read once: for working
     through many records' permissions in one go (issue 14). Not kept beyond the block, so a
     membership changed later is never answered from a stale copy."""
+    if getattr(user, "_team_ids", None) is not None:  # within an outer block: its copy stands
+        yield user
+        return
     user._team_ids = frozenset(user.memberships.values_list("team_id", flat=True))
     try:
         yield user

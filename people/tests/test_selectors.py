@@ -123,3 +123,19 @@ def test_only_the_teams_own_managers_change_its_allocations(teams):
     # Seeing a team is not managing it.
     for person in (worker, locality_lead, service_manager, director):
         assert not user_manages_team(person, teams["cin_north"])
+
+
+@pytest.mark.django_db
+def test_memberships_are_read_once_in_a_block_and_blocks_nest(django_assert_num_queries):
+    from people.selectors import in_team, memberships_cached
+
+    team, other = TeamFactory(), TeamFactory()
+    user = UserFactory(roles=[Role.SOCIAL_WORKER], teams=[team])
+    with memberships_cached(user):
+        with django_assert_num_queries(0):
+            assert in_team(user, team) and not in_team(user, other)
+        with memberships_cached(user):  # an inner block keeps the outer one's copy
+            assert in_team(user, team)
+        with django_assert_num_queries(0):
+            assert in_team(user, team)
+    assert not hasattr(user, "_team_ids")  # never kept beyond the block
