@@ -359,6 +359,16 @@ def test_the_timeline_shows_each_step_and_who_took_it(client, world, walk):
     assert escape(str(world.duty_atm)) in timeline
 
 
+def test_a_transfer_with_nothing_recorded_says_so(client, world, walk, monkeypatch):
+    # Bulk-loaded transfers (the demo at scale, an import) carry no audit record of their own.
+    transfer = walk(S.PICKED_UP)
+    monkeypatch.setattr("transfers.views.transfer_timeline", lambda transfer: [])
+    client.force_login(world.ffp)
+    content = client.get(transfer.get_absolute_url()).content.decode()
+    timeline = content.split('<h2 class="govuk-heading-m">Timeline</h2>')[1]
+    assert "Nothing recorded yet." in timeline and "app-timeline" not in timeline
+
+
 def test_home_shows_each_role_what_waits_for_them(client, world, walk):
     transfer = walk(S.WITH_DUTY, urgent=True)
     client.force_login(world.duty_atm)
