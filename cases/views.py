@@ -147,28 +147,34 @@ class CaseDetailView(CaseMixin, TemplateView):
         context["casework_actions"] = case_casework_actions(self.case, self.request.user)
         meetings = list(meetings_for(case=self.case))
         context["meetings"] = meetings
-        context["joint_planning"] = joint_planning_for(self.case, meetings)
+        context["joint_planning"] = joint_planning_for(meetings)
         context["concerns"] = concerns_for_case(self.case)
         context["escalations"] = escalations_for_case(self.case)
         context["suspensions"] = suspensions_in_force([self.case.current_team_id])
         return context
 
 
-class CaseTimelineView(CaseMixin, ListView):
-    """Everything that happened to the case, newest first, a page at a time. A read of the
-    child's record, audited as the case page is."""
+class CaseRecordsView(CaseMixin, ListView):
+    """A list of one case's records, 25 a page, counted alongside the page (a case's records
+    are few: one query, not two). A read of the child's record, audited as the case page is:
+    `read_note` says which, with the case's `{reference}`."""
 
-    template_name = "cases/timeline.html"
     paginate_by = 25
-    context_object_name = "events"
-    # A case's events are few: count them alongside the page (one query, not two).
     paginator_class = SinglePassPaginator
+    read_note = ""
 
     def get(self, request, *args, **kwargs):
-        audit_read(
-            actor=request.user, subject=self.case, note=f"Timeline of case {self.case.reference}"
-        )
+        note = self.read_note.format(reference=self.case.reference)
+        audit_read(actor=request.user, subject=self.case, note=note)
         return super().get(request, *args, **kwargs)
+
+
+class CaseTimelineView(CaseRecordsView):
+    """Everything that happened to the case, newest first."""
+
+    template_name = "cases/timeline.html"
+    context_object_name = "events"
+    read_note = "Timeline of case {reference}"
 
     def get_queryset(self):
         return case_timeline(self.case)
@@ -179,20 +185,13 @@ class CaseTimelineView(CaseMixin, ListView):
         return context
 
 
-class CaseDeadlinesView(CaseMixin, ListView):
-    """Every deadline the case has had, the latest due first, a page at a time: the case page
-    shows the live ones and the latest few met or cancelled. A read, audited."""
+class CaseDeadlinesView(CaseRecordsView):
+    """Every deadline the case has had, the latest due first: the case page shows the live ones
+    and the latest few met or cancelled."""
 
     template_name = "cases/case_deadlines.html"
-    paginate_by = 25
     context_object_name = "deadlines"
-    paginator_class = SinglePassPaginator
-
-    def get(self, request, *args, **kwargs):
-        audit_read(
-            actor=request.user, subject=self.case, note=f"Deadlines of case {self.case.reference}"
-        )
-        return super().get(request, *args, **kwargs)
+    read_note = "Deadlines of case {reference}"
 
     def get_queryset(self):
         return deadlines_for_case(self.case)

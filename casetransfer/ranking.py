@@ -3,8 +3,10 @@
 A home page panel shows the ten most pressing of what waits on a person and says how many wait;
 a list page shows 25 of them. Asked of the database as one query, those rows cost a sort of
 every row with its joins, and the total a second pass over the same rows. Here the first query
-reads only each row's id and sort key (no joins to show anything), Python sorts and counts them,
-and a second query reads whole only the rows shown, by primary key."""
+reads only each row's id and sort key (no joins to show anything) and a second query reads whole
+only the rows shown, by primary key. OrderedRows has the database order and count the keys
+(the home panels, the "waiting for you" and "started" lists); RankedRows sorts and counts them
+in Python, for a list whose keys are filtered in Python first (the deadlines page)."""
 
 from collections.abc import Callable, Iterable
 from typing import Any

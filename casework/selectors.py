@@ -25,12 +25,10 @@ def meetings_for(*, case=None, transfer=None) -> QuerySet[Meeting]:
     )
 
 
-def joint_planning_for(case, meetings: list[Meeting] | None = None) -> list[dict]:
-    """Seed 000 s5: who from YFS or a Children's Centre is invited to the case's CIN meetings,
-    each with the meetings they are invited to. `meetings`: the case's meetings already read
-    by meetings_for (the case page shows them too), else they are read here."""
-    if meetings is None:
-        meetings = list(meetings_for(case=case))
+def joint_planning_for(meetings: list[Meeting]) -> list[dict]:
+    """Seed 000 s5: who from YFS or a Children's Centre is invited to a case's CIN meetings,
+    each with the meetings they are invited to. `meetings`: the case's, as meetings_for reads
+    them (with their invitees; the case page shows them too)."""
     people: dict[int, dict] = {}
     for meeting in meetings:
         if meeting.kind != MeetingKind.CIN:

@@ -190,12 +190,8 @@ def case_page_deadlines(case, finished=FINISHED_ON_CASE_PAGE) -> CaseDeadlines:
     """For the case page: every live deadline, soonest first, and the latest `finished` met or
     cancelled ones, with how many the case has had (years of history run to hundreds: the
     rest are on the case's deadlines page)."""
-    rows = Deadline.objects.filter(case=case).select_related("owner", "owner_team")
-    done = list(
-        rows.exclude(status__in=LIVE)
-        .annotate(total=Window(Count("*")))
-        .order_by("-due_at", "-pk")[:finished]
-    )
+    rows = deadlines_for_case(case)  # the latest due first
+    done = list(rows.exclude(status__in=LIVE).annotate(total=Window(Count("*")))[:finished])
     return CaseDeadlines(
         live=list(rows.filter(status__in=LIVE).order_by("due_at", "pk")),
         finished=done,

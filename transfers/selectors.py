@@ -257,25 +257,20 @@ def ranked_needing_action(user: User) -> OrderedRows:
     return _ranked_by_due(
         [_with_due(branch) for branch in _waiting_branches(user)],
         newest_first=False,
-        shown=("case", "from_team", "to_team"),
     )
 
 
 def ranked_raised_by(user: User) -> OrderedRows:
     """requests_raised_by, read as ranked rows (the home page panel, the "started" list)."""
-    return _ranked_by_due(
-        [requests_raised_by(user)], newest_first=True, shown=("case", "from_team", "to_team")
-    )
+    return _ranked_by_due([requests_raised_by(user)], newest_first=True)
 
 
-def _ranked_by_due(
-    branches: list[QuerySet[Transfer]], *, newest_first: bool, shown: tuple[str, ...]
-) -> OrderedRows:
+def _ranked_by_due(branches: list[QuerySet[Transfer]], *, newest_first: bool) -> OrderedRows:
     """The transfers of any of `branches` (each annotated by _with_due) by next deadline, then
     priority, then age: the order is worked out over ids and sort keys alone, each branch giving
     its own keys (a union of keys, not the transfers table joined to a union of ids, which read
     all of it: 18 ms at 100,000 cases), then only the rows shown are read whole, joined to the
-    `shown` rows the table needs (casetransfer.ranking; issue 14)."""
+    case and teams the transfer table shows (casetransfer.ranking; issue 14)."""
     keys = union_of(
         branch.select_related(None).values_list("pk", "next_due_at", "priority", "created_at")
         for branch in branches
@@ -284,7 +279,9 @@ def _ranked_by_due(
     return OrderedRows(
         keys,
         order=f"2 ASC NULLS LAST, 3 DESC, 4 {age}, 1 {age}",
-        fetch=lambda pks: _with_due(Transfer.objects.filter(pk__in=pks)).select_related(*shown),
+        fetch=lambda pks: _with_due(Transfer.objects.filter(pk__in=pks)).select_related(
+            "case", "from_team", "to_team"
+        ),
     )
 
 
