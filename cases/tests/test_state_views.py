@@ -3,6 +3,7 @@ offers only actions that work."""
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from cases.actions import case_page_actions
 from cases.choices import AllocationState, Involvement, PlanType
@@ -51,7 +52,7 @@ def test_the_case_page_shows_the_states_in_words(client, w):
     client.force_login(w.sw)
     page = client.get(w.case.get_absolute_url()).content.decode()
     assert "Closed" in page
-    assert "by " + str(w.tm) + " (CIN North)" in page
+    assert "by " + escape(w.tm) + " (CIN North)" in page
     client.force_login(w.tm)
     case_hold_by_team_leader(case=w.unallocated, by=w.tm, reason="No one free")
     page = client.get(w.unallocated.get_absolute_url()).content.decode()

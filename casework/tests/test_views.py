@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from casework.models import Meeting, MeetingKind, NotificationRecord, TafOutcome
 from casework.services import meeting_plan
@@ -87,7 +88,7 @@ def test_social_care_invites_yfs_to_a_cin_meeting_and_the_case_shows_joint_plann
     assert response.status_code == 302, response.context["form"].errors
     page = client.get(town.cin_case.get_absolute_url())
     assert b"Joint planning" in page.content
-    assert str(town.yfs_worker).encode() in page.content
+    assert escape(town.yfs_worker).encode() in page.content
     assert b"Record it as held" in page.content
 
 
@@ -148,9 +149,9 @@ def test_the_letter_names_the_new_worker_and_team(client, town):
     response = client.get(reverse("casework:letter", args=[transfer.pk]))
     assert response.status_code == 200
     content = response.content.decode()
-    assert town.cin_sw.get_full_name() in content
+    assert escape(town.cin_sw.get_full_name()) in content
     assert "01632 960999" in content and town.cin_sw.email in content
-    assert "CIN North" in content and town.yfs_case.full_name in content
+    assert "CIN North" in content and escape(town.yfs_case.full_name) in content
     assert 'data-letter="worker"' in content and "print.css" in content
 
 

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from escalations.models import ConcernStatus, SafeguardingConcern
 from escalations.services import concern_raise
@@ -75,7 +76,7 @@ def test_the_duty_officer_responds_from_the_concern_page(client, town):
     client.force_login(town.duty_sw)
     detail = client.get(concern.get_absolute_url())
     assert detail.status_code == 200
-    assert town.yfs_case.full_name.encode() in detail.content
+    assert escape(town.yfs_case.full_name).encode() in detail.content
     assert b"Record the response" in detail.content
     url = reverse("escalations:respond", args=[concern.pk])
     response = client.post(
