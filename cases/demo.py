@@ -27,6 +27,11 @@ from .services import (
 DEMO_PASSWORD = "casetransfer-demo"  # documented in README; demo data only
 DEMO_PREFIX = "DM"
 BATCH = 2000
+# A large county holds about 10,000 open cases (issue 14). A bigger demo is several such
+# counties' worth of teams and staff, one set of every team for each CASES_PER_TEAM_SET cases:
+# at 100,000 cases a social worker still holds a caseload, not 15,000 children. Set 1 keeps
+# the names below; set n adds " n" to each team's name and ".n" to each username.
+CASES_PER_TEAM_SET = 10_000
 
 
 @dataclass(frozen=True)
@@ -316,9 +321,35 @@ def _person_name(username: str) -> tuple[str, str]:
     return STAFF_FIRST[seed % len(STAFF_FIRST)], STAFF_LAST[(seed // 7) % len(STAFF_LAST)]
 
 
+def team_sets(cases: int, per_set: int = CASES_PER_TEAM_SET) -> int:
+    """How many sets of teams `cases` demo cases need: one a CASES_PER_TEAM_SET, at least one;
+    per_set 0 keeps one set whatever the size (every case in the same 15 teams)."""
+    return max(1, -(-cases // per_set)) if per_set > 0 else 1
+
+
+def in_set(name: str, n: int, sep: str = " ") -> str:
+    """A team's name (sep " ") or a username (sep ".") in set n; set 1 has the plain name."""
+    return name if n == 1 else f"{name}{sep}{n}"
+
+
+def set_of_team(name: str) -> int:
+    """Which set a demo team's name belongs to (1 for any other team)."""
+    base, _, number = name.rpartition(" ")
+    if number.isdigit() and any(spec.name == base for spec in TEAMS):
+        return int(number)
+    return 1
+
+
+def seed_people(sets: int = 1) -> dict[str, Team]:
+    """Teams, their managers and workers, and senior managers, in `sets` sets. Idempotent.
+    Returns set 1's teams by name."""
+    return seed_team_sets(sets)[0]
+
+
 @transaction.atomic
-def seed_people() -> dict[str, Team]:
-    """Teams, their managers and workers, and senior managers. Idempotent."""
+def seed_team_sets(sets: int) -> list[dict[str, Team]]:
+    """Each set's teams, keyed by set 1's names. The county-wide seniors (assistant director,
+    IFS manager, senior administrator, system administrator) are in set 1 only."""
     groups = {g.name: g for g in Group.objects.all()}
     password_hash = make_password(DEMO_PASSWORD)  # hashing is slow by design: do it once
 
@@ -340,31 +371,40 @@ def seed_people() -> dict[str, Team]:
         obj.groups.add(groups[role])
         return obj
 
-    teams: dict[str, Team] = {}
-    for spec in TEAMS:
-        manager = user(spec.manager, MANAGER_ROLE.get(spec.manager, Role.TEAM_MANAGER))
-        team, _ = Team.objects.update_or_create(
-            name=spec.name,
-            defaults={
-                "service": spec.service,
-                "locality": spec.locality,
-                "manager": manager,
-                "remit_min_age": spec.min_age,
-                "remit_max_age": spec.max_age,
-                "remit_plan_types": list(spec.plan_types),
-                "remit_disability": spec.disability,
-                "email": f"{spec.name.lower().replace(' ', '.').replace('&', 'and')}@example.org",
-            },
-        )
-        teams[spec.name] = team
-        TeamMembership.objects.get_or_create(user=manager, team=team)
-        for username, role in spec.workers:
-            TeamMembership.objects.get_or_create(user=user(username, role), team=team)
-    for username, role, team_names in SENIOR_USERS:
-        senior = user(username, role)
-        for name in team_names:
-            TeamMembership.objects.get_or_create(user=senior, team=teams[name])
-    return teams
+    every_set = []
+    for n in range(1, sets + 1):
+        teams: dict[str, Team] = {}
+        for spec in TEAMS:
+            manager = user(
+                in_set(spec.manager, n, "."), MANAGER_ROLE.get(spec.manager, Role.TEAM_MANAGER)
+            )
+            name = in_set(spec.name, n)
+            team, _ = Team.objects.update_or_create(
+                name=name,
+                defaults={
+                    "service": spec.service,
+                    "locality": spec.locality,
+                    "manager": manager,
+                    "remit_min_age": spec.min_age,
+                    "remit_max_age": spec.max_age,
+                    "remit_plan_types": list(spec.plan_types),
+                    "remit_disability": spec.disability,
+                    "email": f"{name.lower().replace(' ', '.').replace('&', 'and')}@example.org",
+                },
+            )
+            teams[spec.name] = team
+            TeamMembership.objects.get_or_create(user=manager, team=team)
+            for username, role in spec.workers:
+                worker = user(in_set(username, n, "."), role)
+                TeamMembership.objects.get_or_create(user=worker, team=team)
+        for username, role, team_names in SENIOR_USERS:
+            if n > 1 and not team_names:
+                continue
+            senior = user(in_set(username, n, "."), role)
+            for name in team_names:
+                TeamMembership.objects.get_or_create(user=senior, team=teams[name])
+        every_set.append(teams)
+    return every_set
 
 
 def _team_for(
@@ -385,17 +425,9 @@ def _team_for(
     return rng.choice(candidates or teams_by_plan[plan])
 
 
-def seed_cases(*, target: int, teams: dict[str, Team], today: date | None = None) -> int:
-    """Bring the number of demo cases up to `target`. Returns how many were created."""
-    today = today or timezone.localdate()
-    existing = Case.objects.filter(reference__startswith=DEMO_PREFIX).count()
-    if existing >= target:
-        return 0
-    workers: dict[int, list[User]] = {}
-    for m in TeamMembership.objects.select_related("user").prefetch_related("user__groups"):
-        if m.user.is_worker:
-            workers.setdefault(m.team_id, []).append(m.user)
-    teams_by_plan = {
+def _plan_teams(teams: dict[str, Team]) -> dict[str, list[Team]]:
+    """The teams of one set that hold cases on each plan."""
+    return {
         EH: [teams["Early Help North"], teams["Early Help South"], teams["Graft"]],
         CIN: [
             teams["Children in Need North"],
@@ -406,8 +438,26 @@ def seed_cases(*, target: int, teams: dict[str, Team], today: date | None = None
         CIC: [teams["Children in Care"]],
         PlanType.NONE: [teams["Youth & Family Services"], teams["Children's Centre North"]],
     }
-    closing_team = teams["Children in Need North"]
-    closing_tm = closing_team.manager
+
+
+def seed_cases(
+    *,
+    target: int,
+    teams: list[dict[str, Team]],
+    per_set: int = CASES_PER_TEAM_SET,
+    today: date | None = None,
+) -> int:
+    """Bring the number of demo cases up to `target`: case n in set (n - 1) // per_set + 1 of
+    `teams` (the last set when there are fewer). Returns how many were created."""
+    today = today or timezone.localdate()
+    existing = Case.objects.filter(reference__startswith=DEMO_PREFIX).count()
+    if existing >= target:
+        return 0
+    workers: dict[int, list[User]] = {}
+    for m in TeamMembership.objects.select_related("user").prefetch_related("user__groups"):
+        if m.user.is_worker:
+            workers.setdefault(m.team_id, []).append(m.user)
+    by_plan = [_plan_teams(one_set) for one_set in teams]
     plans, weights = zip(*PLAN_WEIGHTS, strict=True)
     now = timezone.now()
     created = 0
@@ -422,7 +472,9 @@ def seed_cases(*, target: int, teams: dict[str, Team], today: date | None = None
             age = age_days // 365
             true_age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
             disabled = rng.random() < 0.08
-            team = _team_for(rng, teams_by_plan, plan, age, disabled, teams, true_age)
+            k = min((n - 1) // per_set, len(teams) - 1) if per_set > 0 else 0
+            team = _team_for(rng, by_plan[k], plan, age, disabled, teams[k], true_age)
+            closing_team = teams[k]["Children in Need North"]
             pool = workers.get(team.pk, [])
             # Most cases are allocated; a few CP/CiC ones are not, so the warning shows.
             worker = rng.choice(pool) if pool and rng.random() < 0.9 else None
@@ -469,7 +521,9 @@ def seed_cases(*, target: int, teams: dict[str, Team], today: date | None = None
                     last_closed_to_social_care_on=(
                         today - timedelta(days=rng.randint(7, 80)) if closed_recently else None
                     ),
-                    last_closed_to_social_care_by=closing_tm if closed_recently else None,
+                    last_closed_to_social_care_by=(
+                        closing_team.manager if closed_recently else None
+                    ),
                     last_closed_to_social_care_team=closing_team if closed_recently else None,
                     latest_assessment_on=today - timedelta(days=rng.randint(5, 400)),
                     safety_plan_in_force=plan in (CP,) or rng.random() < 0.1,
@@ -544,9 +598,10 @@ def seed_case_states(*, teams: dict[str, Team], today: date | None = None) -> in
     return moved
 
 
-def seed_demo(*, cases: int = 200) -> dict[str, int]:
-    teams = seed_people()
-    created = seed_cases(target=cases, teams=teams)
+def seed_demo(*, cases: int = 200, per_set: int = CASES_PER_TEAM_SET) -> dict[str, int]:
+    every_set = seed_team_sets(team_sets(cases, per_set))
+    teams = every_set[0]
+    created = seed_cases(target=cases, teams=every_set, per_set=per_set)
     seed_case_states(teams=teams)
     # Bulk-inserted cases skip case_create: their disabled children in the Disabled Children's
     # Service are flagged for adult services the way a live authority's are backfilled.
@@ -558,7 +613,7 @@ def seed_demo(*, cases: int = 200) -> dict[str, int]:
             actor=None, action="demo.seed", subject=any_team, note=f"Loaded {created} demo cases"
         )
     return {
-        "teams": len(teams),
+        "teams": sum(len(one_set) for one_set in every_set),
         "users": User.objects.count(),
         "cases_created": created,
         "cases": Case.objects.filter(reference__startswith=DEMO_PREFIX).count(),

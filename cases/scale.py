@@ -28,7 +28,7 @@ from transfers.models import (
     TransferStatus,
 )
 
-from .demo import DEMO_PREFIX
+from .demo import DEMO_PREFIX, set_of_team
 from .models import Case
 
 S = TransferStatus
@@ -39,6 +39,7 @@ BATCH = 2000
 SCALE_FROM = 1000
 OPEN_SHARE = 0.20
 CLOSED_SHARE = 0.10
+SPREAD = round((OPEN_SHARE + CLOSED_SHARE) * 10)  # cases with pk % 10 below this come first
 SCALE_NOTE = "Demo data at scale"
 
 STEP_UP_LIVE = [
@@ -77,11 +78,10 @@ TEAM_MOVE_DEADLINE = {
 HISTORICAL_KINDS = ["joint_visit", "ten_day_discussion", "step_up_standard", "transfer_decision"]
 
 
-class _World:
-    """Teams and people the scaled rows point at, looked up once."""
+class _TeamSet:
+    """One set's teams (cases.demo.team_sets) by the part they play in a transfer."""
 
-    def __init__(self) -> None:
-        teams = list(Team.objects.select_related("manager"))
+    def __init__(self, teams: list[Team]) -> None:
         self.by_service: dict[str, list[Team]] = {}
         for team in teams:
             self.by_service.setdefault(team.service, []).append(team)
@@ -93,10 +93,25 @@ class _World:
             for t in self.by_service.get(s, [])
         ]
         self.early_help = self.by_service[Service.EARLY_HELP] + self.by_service[Service.GRAFT]
+
+
+class _World:
+    """Teams and people the scaled rows point at, looked up once. A transfer stays within its
+    case's set of teams, as a county's transfers stay within the county."""
+
+    def __init__(self) -> None:
+        teams = list(Team.objects.select_related("manager").order_by("pk"))
+        grouped: dict[int, list[Team]] = {}
+        for team in teams:
+            grouped.setdefault(set_of_team(team.name), []).append(team)
+        self.sets = {n: _TeamSet(members) for n, members in grouped.items()}
         self.team = {t.pk: t for t in teams}
         self.members: dict[int, list[int]] = {}
         for team_id, user_id in TeamMembership.objects.values_list("team_id", "user_id"):
             self.members.setdefault(team_id, []).append(user_id)
+
+    def set_for(self, team: Team) -> _TeamSet:
+        return self.sets[set_of_team(team.name)]
 
     def manager(self, team: Team) -> int:
         return team.manager_id or self.members[team.pk][0]
@@ -106,20 +121,21 @@ class _World:
 
 
 def _kind_for(rng: random.Random, team: Team, world: _World) -> tuple[str, Team]:
-    """Which kind of transfer a case in `team` makes, and to which team."""
+    """Which kind of transfer a case in `team` makes, and to which team of its set."""
+    teams = world.set_for(team)
     if team.service in (Service.EARLY_HELP, Service.GRAFT):
-        return K.STEP_UP, world.duty
+        return K.STEP_UP, teams.duty
     if team.service in (Service.YOUTH_AND_FAMILY, Service.CHILDRENS_CENTRE):
-        return K.STEP_ACROSS, rng.choice(world.early_help)
+        return K.STEP_ACROSS, rng.choice(teams.early_help)
     if team.service == Service.CHILDREN_IN_CARE:
-        return K.TEAM_TRANSFER, rng.choice(world.social_care)
+        return K.TEAM_TRANSFER, rng.choice(teams.social_care)
     roll = rng.random()
     # Few children come into care at once: a county has tens of these live, not thousands.
     if roll < 0.03:
-        return K.CIN_TO_CIC, world.cic
+        return K.CIN_TO_CIC, teams.cic
     if roll < 0.5:
-        return K.STEP_DOWN, rng.choice(world.early_help)
-    others = [t for t in world.social_care if t.pk != team.pk] or world.social_care
+        return K.STEP_DOWN, rng.choice(teams.early_help)
+    others = [t for t in teams.social_care if t.pk != team.pk] or teams.social_care
     return K.TEAM_TRANSFER, rng.choice(others)
 
 
@@ -245,14 +261,19 @@ def scale_transfers(*, cases: int) -> int:
     )
     if live_wanted <= 0 and closed_wanted <= 0:
         return 0
-    free = (
+    free = list(
         Case.objects.filter(reference__startswith=DEMO_PREFIX)
         .exclude(Q(transfers__isnull=False))
         .order_by("pk")
         .values_list("pk", "current_team_id", "allocated_worker_id")
     )
     plan = [True] * max(live_wanted, 0) + [False] * max(closed_wanted, 0)
-    rows = list(free[: len(plan)])
+    # Spread over the cases, three in every ten first, so each set of teams (and each
+    # caseload) has its share, and a top-up leaves the cases already seeded as they were.
+    spread = [row for row in free if row[0] % 10 < SPREAD] + [
+        row for row in free if row[0] % 10 >= SPREAD
+    ]
+    rows = spread[: len(plan)]
     random.Random(len(rows)).shuffle(plan)  # noqa: S311 -- demo data, the same every run
     created = 0
     for start in range(0, len(rows), BATCH):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.demo import DEMO_PASSWORD, seed_demo
+from cases.demo import CASES_PER_TEAM_SET, DEMO_PASSWORD, seed_demo
 from cases.scale import SCALE_FROM, add_historical_deadlines, scale_transfers
 from casework.demo import seed_casework
 from conferences.demo import seed_conferences
@@ -20,8 +20,22 @@ class Command(BaseCommand):
             default=0,
             help="Add this many met or cancelled deadlines, as years of history would (issue 14).",
         )
+        parser.add_argument(
+            "--cases-per-team-set",
+            type=int,
+            default=CASES_PER_TEAM_SET,
+            help="One set of every team and its staff for this many cases (0: one set, however "
+            "many cases; every caseload grows with them).",
+        )
 
-    def handle(self, *args, cases: int, historical_deadlines: int = 0, **options):
+    def handle(
+        self,
+        *args,
+        cases: int,
+        historical_deadlines: int = 0,
+        cases_per_team_set: int = CASES_PER_TEAM_SET,
+        **options,
+    ):
         # Demo accounts share a published password: never on a production database.
         if settings.PRODUCTION:
             raise CommandError(
@@ -30,7 +44,9 @@ class Command(BaseCommand):
             )
         if not 0 <= cases <= 1_000_000:
             raise CommandError("--cases must be between 0 and 1,000,000")
-        result = seed_demo(cases=cases)
+        if cases_per_team_set < 0:
+            raise CommandError("--cases-per-team-set must be 0 or more")
+        result = seed_demo(cases=cases, per_set=cases_per_team_set)
         step_ups = seed_step_ups() if result["cases"] >= 50 else 0
         moves = seed_team_moves() if result["cases"] >= 50 else 0
         if result["cases"] >= 50:
