@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -79,7 +80,7 @@ def test_each_event_says_when_in_london_time_who_and_what_happened_in_words(clie
     assert "Transfer: Picked up by Social Care" in timeline
     assert "Sent to Social Care → Picked up by Social Care" in timeline
     assert "Transfer: Escalation discussion opened" in timeline
-    assert str(transfer.picked_up_by) in timeline
+    assert escape(transfer.picked_up_by) in timeline
     # Words, never the codes or field names behind them.
     for code in ("transfer.", "with_duty", "picked_up", "step_up", "_at", "deadline."):
         assert code not in timeline, code

@@ -3,6 +3,7 @@ team's view is told who acted first (not shown a 404); anyone else still gets a 
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from people.tests.factories import UserFactory
 from transfers import services
@@ -25,7 +26,7 @@ def test_the_loser_of_a_race_is_told_who_acted_first(client, world):
     response = client.post(path, DECISION, follow=True)
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("home")
-    assert f"{world.ffp} acted on this request first" in page
+    assert f"{escape(world.ffp)} acted on this request first" in page
     assert "Nothing you entered was saved." in page
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.WITHDRAWN
@@ -49,5 +50,5 @@ def test_a_namesake_who_acted_first_is_not_taken_for_the_loser(client, world):
     client.force_login(loser)
     services.transfer_withdraw(transfer=transfer, by=world.ffp, reason="Family moved away")
     page = client.post(path, DECISION, follow=True).content.decode()
-    assert f"{world.ffp} acted on this request first" in page
+    assert f"{escape(world.ffp)} acted on this request first" in page
     assert "You have already done this" not in page
