@@ -1,7 +1,6 @@
 """Reading cases for pages and lists, always scoped to what the user may see."""
 
 import re
-from contextvars import ContextVar
 
 from django.db import connection
 from django.db.models import Case as Case_
@@ -11,9 +10,10 @@ from django.db.models.lookups import Contains, StartsWith
 
 from audit.models import AuditEvent
 from casetransfer.ranking import union_of
+from casetransfer.request_cache import once_per_request, request_cache
 from people.models import Team, User
 from people.roles import Scope
-from people.selectors import teams_of, teams_visible_to, user_scope
+from people.selectors import team_ids_visible_to, teams_of, user_scope
 
 from .choices import Involvement
 from .models import UNALLOCATED_ORDER, Allocation, Case
@@ -21,22 +21,10 @@ from .models import UNALLOCATED_ORDER, Allocation, Case
 NUMBER_FIELDS = ("reference", "ics_number", "lcs_number", "ehm_number", "liberi_number")
 
 
-# Within one request that changes nothing (a GET), the ids a user sees are worked out once:
-# a transfer page asks three times (the transfer, its case, the steps offered). Set by
-# casetransfer.middleware.ReadOnlyRequestMiddleware; None (no cache) everywhere else, so a
-# request that changes data, a task or a test never reads a stale answer (issue 14).
-visibility_cache: ContextVar[dict | None] = ContextVar("visibility_cache", default=None)
-
-
-def _once_per_request(key: tuple, work_out):
-    """`work_out()`, remembered under `key` for the rest of a GET (visibility_cache); worked out
-    afresh anywhere else."""
-    cache = visibility_cache.get()
-    if cache is None:
-        return work_out()
-    if key not in cache:
-        cache[key] = work_out()
-    return cache[key]
+# Within a GET the ids a user sees are worked out once: a transfer page asks three times (the
+# transfer, its case, the steps offered). The cache is casetransfer.request_cache's.
+visibility_cache = request_cache
+_once_per_request = once_per_request
 
 
 def _visible_ids(user: User) -> tuple[list[int], list[int]]:
@@ -108,9 +96,7 @@ class _AnyOf(Lookup):
 
 
 def _visible_team_ids(user: User) -> set[int]:
-    return _once_per_request(
-        ("teams", user.pk), lambda: set(teams_visible_to(user).values_list("pk", flat=True))
-    )
+    return _once_per_request(("teams", user.pk), lambda: team_ids_visible_to(user))
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:

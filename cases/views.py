@@ -7,6 +7,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.services import audit_read
+from casetransfer.request_cache import read_only
 from casework.selectors import joint_planning_for, meetings_for
 from deadlines.selectors import case_page_deadlines, deadlines_for_case
 from escalations.selectors import concerns_for_case, escalations_for_case, suspensions_in_force
@@ -85,18 +86,22 @@ class CaseListView(ListView):
         self.form = form
         if form.is_valid():
             data = form.cleaned_data
-            request.session[self.SESSION_KEY] = {
+            filters = {
                 "team": data["team"].pk if data["team"] else None,
                 "plan_type": data["plan_type"],
             }
+            if request.session.get(self.SESSION_KEY) != filters:  # else no session write
+                request.session[self.SESSION_KEY] = filters
             if not data["q"].strip():
                 return redirect("cases:list")  # filters only: plain pages from here on
             self.query = data["q"].strip()
             page = request.POST.get("page", "")
             if page.isdigit():
                 self.kwargs["page"] = page
-        self.object_list = self.get_queryset()
-        return self.render_to_response(self.get_context_data())
+        # From here the search changes nothing: worked out once, as a GET's page is.
+        with read_only():
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data()).render()
 
     def get_paginator(self, queryset, per_page, **kwargs):
         # A name or number search runs once, counted in the same query (issue 14).

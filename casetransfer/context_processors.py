@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from people.models import SOCIAL_CARE_SERVICES, Service
 from people.roles import Role
-from people.selectors import teams_of
+from people.selectors import own_teams
 from people.two_factor import two_factor_offered_to
 
 
@@ -20,16 +20,15 @@ def navigation(request):
         items.append(("Weekly transfer list", reverse("registers:weekly")))
     if user.is_manager:
         items.append(("Escalations", reverse("escalations:list")))
-    # One query for the teams' services, and only for those whose menu depends on them.
+    # The teams' services, and only for those whose menu depends on them.
     may_see_duty = user.has_perm("transfers.view_duty_queue")
-    services = (
-        set(teams_of(user).values_list("service", flat=True))
-        if may_see_duty or user.is_worker or user.is_manager
-        else set()
-    )
+    teams = own_teams(user) if may_see_duty or user.is_worker or user.is_manager else ()
+    services = {team.service for team in teams}
     if may_see_duty and services & set(SOCIAL_CARE_SERVICES):
         items.append(("Duty queue", reverse("transfers:duty_queue")))
-    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER) or user.managed_teams.exists():
+    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER) or any(
+        team.manager_id == user.pk for team in own_teams(user)
+    ):
         items.append(("Incoming transfers", reverse("transfers:inbox")))
     if user.has_role(Role.CCA, Role.QA_SERVICE_MANAGER, Role.INDEPENDENT_CHAIR) or (
         Service.MASH in services

@@ -7,6 +7,8 @@ from django.utils.cache import add_never_cache_headers
 
 from audit.context import request_ip
 
+from .request_cache import read_only
+
 
 def client_ip(request) -> str | None:
     """The client's address: the peer's, or behind TRUSTED_PROXY_COUNT proxies the one the
@@ -65,8 +67,9 @@ class SecurityHeadersMiddleware:
 
 
 class ReadOnlyRequestMiddleware:
-    """A GET or HEAD changes nothing, so within it the cases a user sees are worked out once,
-    however many checks the page makes (cases.selectors.visibility_cache; issue 14)."""
+    """A GET or HEAD changes nothing, so within it the teams a user belongs to and the cases
+    they see are worked out once, however many checks the page makes
+    (casetransfer.request_cache; issue 14)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -74,10 +77,5 @@ class ReadOnlyRequestMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        from cases.selectors import visibility_cache
-
-        token = visibility_cache.set({})
-        try:
+        with read_only():
             return self.get_response(request)
-        finally:
-            visibility_cache.reset(token)

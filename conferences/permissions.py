@@ -6,7 +6,7 @@ these same functions. Seeing the request at all is checked first (selectors.requ
 
 from people.models import Service
 from people.roles import Role
-from people.selectors import in_team, teams_of
+from people.selectors import in_team, own_teams
 
 LOCALITY_ROLES = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER)
 
@@ -16,7 +16,7 @@ def may_receive(user) -> bool:
     return (
         user.is_authenticated
         and user.is_active
-        and teams_of(user).filter(service=Service.MASH, is_active=True).exists()
+        and any(t.service == Service.MASH and t.is_active for t in own_teams(user))
     )
 
 

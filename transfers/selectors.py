@@ -21,7 +21,7 @@ from casetransfer.ranking import OrderedRows, union_of
 from deadlines.models import Deadline, DeadlineStatus
 from people.models import Team, User
 from people.roles import Role
-from people.selectors import teams_of
+from people.selectors import own_teams, teams_of
 
 from .models import (
     LIVE,
@@ -190,19 +190,21 @@ class _Teams:
 
     @classmethod
     def of(cls, user: User) -> "_Teams":
-        member_of = set(user.memberships.values_list("team_id", flat=True))
-        teams = list(Team.objects.values_list("pk", "manager_id", "locality"))
-        managed_by = sorted(pk for pk, manager_id, _ in teams if manager_id == user.pk)
-        own = sorted(member_of | set(managed_by))
+        mine = own_teams(user)
+        own = sorted(team.pk for team in mine)
+        managed_by = sorted(team.pk for team in mine if team.manager_id == user.pk)
         managers = user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER)
-        localities = {loc for pk, _, loc in teams if loc and pk in own}
+        locality = []
+        if user.has_role(Role.LOCALITY_LEAD):
+            localities = {team.locality for team in mine if team.locality}
+            locality = sorted(
+                Team.objects.filter(locality__in=localities).values_list("pk", flat=True)
+            )
         return cls(
             own=own,
             managed_by=managed_by,
             managed=own if managers else managed_by,
-            locality=sorted(pk for pk, _, loc in teams if loc in localities)
-            if user.has_role(Role.LOCALITY_LEAD)
-            else [],
+            locality=locality,
         )
 
 

@@ -79,7 +79,7 @@ MIDDLEWARE = [
 # django-axes checks every login (here and in the admin) before the model backend does.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "people.backends.ModelBackendOneQuery",
 ]
 
 ROOT_URLCONF = "casetransfer.urls"

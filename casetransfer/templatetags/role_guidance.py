@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from people.models import Service
 from people.roles import Role
+from people.selectors import own_teams
 
 register = template.Library()
 
@@ -51,7 +52,7 @@ def role_guidance(user) -> list[dict]:
     if (
         not found
         and user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER)
-        and user.teams.filter(service=Service.MASH).exists()
+        and any(team.member and team.service == Service.MASH for team in own_teams(user))
     ):
         found.append(MASH)
     return [{"text": t, "url": reverse(name), "link_text": label} for t, name, label in found]

@@ -7,7 +7,7 @@ from cases.selectors import cases_visible_to
 from cases.tests.factories import CaseFactory
 from people.models import Service, User
 from people.roles import Role
-from people.selectors import teams_visible_to, user_manages_team
+from people.selectors import team_ids_visible_to, teams_visible_to, user_manages_team
 from people.tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +81,16 @@ def test_teams_visible_to_follows_the_matrix(teams, role, row):
     user = make(role, member_of, teams)
     visible = set(teams_visible_to(user).values_list("pk", flat=True))
     assert visible == {teams[key].pk for key in expected}
+    assert team_ids_visible_to(user) == visible
+
+
+@pytest.mark.parametrize("role", [Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.SERVICE_MANAGER])
+def test_the_visible_team_ids_count_a_team_managed_without_belonging(teams, role):
+    user = make(role, ["cin_north"], teams)
+    teams["cin_south"].manager = user
+    teams["cin_south"].save()
+    visible = set(teams_visible_to(user).values_list("pk", flat=True))
+    assert team_ids_visible_to(user) == visible
 
 
 def test_a_user_with_no_role_sees_nothing(teams, cases):
@@ -139,3 +149,26 @@ def test_memberships_are_read_once_in_a_block_and_blocks_nest(django_assert_num_
         with django_assert_num_queries(0):
             assert in_team(user, team)
     assert not hasattr(user, "_team_ids")  # never kept beyond the block
+
+
+@pytest.mark.django_db
+def test_own_teams_are_read_once_in_a_request_that_changes_nothing(django_assert_num_queries):
+    from casetransfer.request_cache import read_only
+    from people.selectors import in_team, own_teams
+
+    member_of, managed, other = TeamFactory(), TeamFactory(), TeamFactory(service=Service.MASH)
+    user = UserFactory(roles=[Role.TEAM_MANAGER], teams=[member_of])
+    managed.manager = user
+    managed.save()
+    with read_only():
+        with django_assert_num_queries(1):
+            teams = {team.pk: team for team in own_teams(user)}
+            assert own_teams(user) == tuple(teams.values())
+            assert in_team(user, member_of) and not in_team(user, other)
+        assert set(teams) == {member_of.pk, managed.pk}
+        assert teams[member_of.pk].member and not teams[managed.pk].member
+    # Outside one, each ask reads afresh: a membership added since is seen.
+    other.memberships.create(user=user)
+    assert other.pk in {team.pk for team in own_teams(user)}
+    with django_assert_num_queries(1):
+        assert in_team(user, other)
