@@ -30,7 +30,7 @@ BATCH = 2000
 # A large county holds about 10,000 open cases (issue 14). A bigger demo is several such
 # counties' worth of teams and staff, one set of every team for each CASES_PER_TEAM_SET cases:
 # at 100,000 cases a social worker still holds a caseload, not 15,000 children. Set 1 keeps
-# the names below; set n adds " n" to each team's name and ".n" to each username.
+# the names below; set n adds " n" to each team's name and locality and ".n" to each username.
 CASES_PER_TEAM_SET = 10_000
 
 
@@ -383,7 +383,8 @@ def seed_team_sets(sets: int) -> list[dict[str, Team]]:
                 name=name,
                 defaults={
                     "service": spec.service,
-                    "locality": spec.locality,
+                    # A county ten times the size has ten times the localities.
+                    "locality": in_set(spec.locality, n) if spec.locality else "",
                     "manager": manager,
                     "remit_min_age": spec.min_age,
                     "remit_max_age": spec.max_age,

@@ -2,6 +2,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Fluid, Layout
 from django import forms
 
+from casetransfer.forms import ManyOptionsSelect
 from people.models import Team
 from transfers.models import TransferKind, TransferStage
 
@@ -31,6 +32,7 @@ class WeeklyFilterForm(forms.Form):
         required=False,
         empty_label="All teams",
         help_text="Transfers from or to this team",
+        widget=ManyOptionsSelect,
     )
     kind = forms.ChoiceField(
         label="Transfer", choices=[("", "All transfers"), *TransferKind.choices], required=False
@@ -64,6 +66,7 @@ class HistoricFilterForm(forms.Form):
         required=False,
         empty_label="All teams",
         help_text="Transfers from or to this team",
+        widget=ManyOptionsSelect,
     )
     kind = forms.ChoiceField(
         label="Transfer", choices=[("", "All transfers"), *TransferKind.choices], required=False

@@ -45,6 +45,7 @@ def test_a_larger_demo_is_more_teams_so_a_caseload_stays_a_caseload():
     assert set_of_team(Case.objects.get(reference="DM0000500").current_team.name) == 1
     assert set_of_team(Case.objects.get(reference="DM0000501").current_team.name) == 2
     assert Team.objects.get(name="Social Care Duty 2").manager.username == "dutytm.2"
+    assert Team.objects.get(name="Early Help North 2").locality == "North 2"
     # County-wide roles are not repeated.
     assert User.objects.filter(username__startswith="ad").count() == 1
     # Transfers reach both sets, and each stays within its case's set.

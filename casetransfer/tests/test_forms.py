@@ -152,3 +152,22 @@ def test_a_nul_byte_in_a_case_reference_is_not_found(client, make_user):
     client.force_login(make_user())
     assert client.get("/cases/%00/").status_code == 404
     assert client.get("/cases/%00/allocate/").status_code == 404
+
+
+@pytest.mark.parametrize("value", [None, "2", 2])
+def test_a_select_of_many_options_is_the_markup_djangos_select_writes(value):
+    from django.test.html import parse_html
+
+    from casetransfer.forms import ManyOptionsSelect
+
+    choices = [
+        ("", "All teams"),
+        (1, "Children's Centre North"),
+        (2, 'Early Help "North" & <South>'),
+        ("Group", [(3, "In a group")]),
+    ]
+    attrs = {"id": "id_team", "class": "govuk-select", "aria-describedby": "id_team_hint"}
+    ours = ManyOptionsSelect(choices=choices).render("team", value, attrs=attrs)
+    djangos = forms.Select(choices=choices).render("team", value, attrs=attrs)
+    assert parse_html(ours) == parse_html(djangos)
+    assert ('<option value="2" selected>' in ours) == (value is not None)
