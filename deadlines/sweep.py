@@ -24,7 +24,16 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, FSMFieldMixin, TransitionNotAllowed
 
@@ -371,14 +380,19 @@ def digest_week(now: datetime) -> str | None:
     return f"{year}-W{week:02d}"
 
 
-def open_transfers(teams) -> int:
-    """Live hand-offs into or out of `teams` (the transfers app owns them; looked up lazily so
-    the deadline engine does not depend on it at import time)."""
+def live_transfer_pairs() -> dict[tuple[int | None, int | None], int]:
+    """How many live hand-offs go from each team to each team: one grouped query for every
+    manager's digest (the transfers app owns them; looked up lazily so the deadline engine does
+    not depend on it at import time)."""
     from transfers.models import LIVE, Transfer
 
-    return Transfer.objects.filter(
-        Q(from_team__in=teams) | Q(to_team__in=teams), status__in=LIVE
-    ).count()
+    rows = (
+        Transfer.objects.filter(status__in=LIVE)
+        .order_by()
+        .values_list("from_team", "to_team")
+        .annotate(n=Count("pk"))
+    )
+    return {(from_team, to_team): n for from_team, to_team, n in rows}
 
 
 def digest_counts(team_ids: list[int], week_end: datetime) -> dict[int, dict[str, int]]:
@@ -397,9 +411,28 @@ def digest_counts(team_ids: list[int], week_end: datetime) -> dict[int, dict[str
     return {row["owner_team"]: row for row in rows}
 
 
+def digest_first_lines(team_ids: list[int], condition: Q) -> dict[int, list[tuple]]:
+    """Per team, its first DIGEST_LINES deadlines matching `condition` by due date, as
+    (due_at, id, case reference, kind): one query for every team (a row number per team), where
+    each manager's digest asked for its own."""
+    rows = (
+        Deadline.objects.filter(condition, owner_team__in=team_ids)
+        .annotate(
+            n=Window(RowNumber(), partition_by=F("owner_team"), order_by=[F("due_at"), F("pk")])
+        )
+        .filter(n__lte=DIGEST_LINES)
+        .values_list("owner_team", "due_at", "pk", "case__reference", "kind")
+    )
+    lines: dict[int, list[tuple]] = {}
+    for team_id, *line in rows:
+        lines.setdefault(team_id, []).append(tuple(line))
+    return lines
+
+
 def send_weekly_digests(now: datetime, run: Run | None = None) -> int:
     """Monday 08:00 London: each team manager hears what is open, due this week and breached.
-    Counted in SQL per team; only the first DIGEST_LINES rows of each list are read."""
+    Counted in SQL, and the first DIGEST_LINES rows of each list read, for every team at once;
+    the digests are written to the outbox in one statement, for the dispatch phase to send."""
     week = digest_week(now)
     if week is None or DigestWeek.objects.filter(week=week).exists():
         return 0
@@ -407,7 +440,11 @@ def send_weekly_digests(now: datetime, run: Run | None = None) -> int:
     week_end = datetime.combine(
         local.date() + timedelta(days=7 - local.weekday()), datetime.min.time(), tzinfo=LONDON
     )
-    sent = 0
+    kinds = dict(Deadline._meta.get_field("kind").flatchoices)
+
+    def first(lines: dict[int, list[tuple]], team_ids: list[int]) -> list[tuple]:
+        return sorted(line for t in team_ids for line in lines.get(t, []))[:DIGEST_LINES]
+
     try:
         with transaction.atomic():
             DigestWeek.objects.create(week=week, sent_at=now)
@@ -416,35 +453,41 @@ def send_weekly_digests(now: datetime, run: Run | None = None) -> int:
                 is_active=True, manager__is_active=True, manager__isnull=False
             ).exclude(manager__email=""):
                 teams_by_manager.setdefault(team.manager_id, []).append(team)
-            counts = digest_counts([t.pk for ts in teams_by_manager.values() for t in ts], week_end)
+            every_team = [t.pk for ts in teams_by_manager.values() for t in ts]
+            counts = digest_counts(every_team, week_end)
+            breached_lines = digest_first_lines(every_team, Q(status=DeadlineStatus.BREACHED))
+            due_lines = digest_first_lines(
+                every_team, Q(status=DeadlineStatus.OPEN, due_at__lt=week_end)
+            )
+            pairs = live_transfer_pairs()
+            pairs_of: dict[int, set] = {}  # a team's (from, to) pairs
+            for pair in pairs:
+                for team_id in pair:
+                    pairs_of.setdefault(team_id, set()).add(pair)
             managers = User.objects.in_bulk(list(teams_by_manager))
+            rows = []
             for manager_id, teams in teams_by_manager.items():
                 manager = managers[manager_id]
                 team_ids = [t.pk for t in teams]
                 live = sum(counts.get(t, {}).get("live", 0) for t in team_ids)
                 due = sum(counts.get(t, {}).get("due", 0) for t in team_ids)
                 breached = sum(counts.get(t, {}).get("breached", 0) for t in team_ids)
-                mine = Deadline.objects.filter(owner_team__in=team_ids).select_related("case")
+                transfers = sum(
+                    pairs[p] for p in set().union(*(pairs_of.get(t, ()) for t in team_ids))
+                )
                 lines = [
                     f"Teams: {', '.join(t.name for t in teams)}.",
-                    f"Open transfers into or out of your teams: {open_transfers(team_ids)}.",
+                    f"Open transfers into or out of your teams: {transfers}.",
                     f"Open deadlines: {live}. Due this week: {due}. Breached: {breached}.",
                 ]
-                if breached:
-                    for d in mine.filter(status=DeadlineStatus.BREACHED).order_by("due_at")[
-                        :DIGEST_LINES
-                    ]:
-                        lines.append(
-                            f"BREACHED: {d.case or '-'} {d.get_kind_display()}, "
-                            f"due {london(d.due_at)}."
-                        )
-                if due:
-                    for d in mine.filter(status=DeadlineStatus.OPEN, due_at__lt=week_end).order_by(
-                        "due_at"
-                    )[:DIGEST_LINES]:
-                        lines.append(
-                            f"Due: {d.case or '-'} {d.get_kind_display()}, {london(d.due_at)}."
-                        )
+                lines += [
+                    f"BREACHED: {case or '-'} {kinds.get(kind, kind)}, due {london(due_at)}."
+                    for due_at, _, case, kind in first(breached_lines, team_ids)
+                ]
+                lines += [
+                    f"Due: {case or '-'} {kinds.get(kind, kind)}, {london(due_at)}."
+                    for due_at, _, case, kind in first(due_lines, team_ids)
+                ]
                 email = notice_email(
                     key=f"digest:{week}:{manager.pk}",
                     recipient=manager,
@@ -453,11 +496,22 @@ def send_weekly_digests(now: datetime, run: Run | None = None) -> int:
                     lines=lines,
                     link="/deadlines/",
                 )
-                email.kind = EmailKind.DIGEST
-                sent += outbox_enqueue(email)[1]
+                rows.append(
+                    OutboxRow(
+                        dedupe_key=email.dedupe_key,
+                        kind=EmailKind.DIGEST,
+                        deadline_id=None,
+                        recipient_id=manager.pk,
+                        to_email=email.to_email,
+                        subject=email.subject,
+                        body_text=email.body_text,
+                        body_html=email.body_html,
+                    )
+                )
+            outbox_insert(rows, next_attempt_at=now)
     except IntegrityError:
         return 0  # another sweep wrote this week's digest first
-    return sent
+    return len(rows)
 
 
 def reclaim_expired_leases(now: datetime, run: Run | None = None) -> int:

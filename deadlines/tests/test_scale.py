@@ -107,6 +107,39 @@ def test_the_digest_counts_in_sql_whatever_the_number_of_deadlines(org):
     assert digest_queries(org) == few
 
 
+def test_the_digest_costs_the_same_queries_for_many_managers_and_lists_each_ones_own(org):
+    from people.tests.factories import TeamFactory, UserFactory
+    from transfers.models import Transfer, TransferKind
+
+    DeadlineFactory(case=org.case, owner_team=org.team, due_at=MONDAY + timedelta(days=1))
+    few = digest_queries(org)
+    for i in range(5):
+        manager = UserFactory(email=f"manager{i}@example.org")
+        team = TeamFactory(manager=manager)
+        case = CaseFactory(current_team=team)
+        DeadlineFactory(case=case, owner_team=team, due_at=MONDAY + timedelta(days=1))
+        DeadlineFactory(
+            case=case, owner_team=team, due_at=MONDAY - timedelta(days=1), status="breached"
+        )
+        Transfer.objects.create(
+            kind=TransferKind.TEAM_TRANSFER,
+            case=case,
+            from_team=team,
+            to_team=org.team,
+            requested_by=manager,
+            status="proposed",
+        )
+    assert digest_queries(org) == few
+    for i in range(5):
+        digest = OutboxEmail.objects.get(kind="digest", recipient__email=f"manager{i}@example.org")
+        case = Deadline.objects.filter(owner_team__manager=digest.recipient).first().case
+        assert digest.subject.endswith(": 1 due, 1 breached")
+        assert "Open transfers into or out of your teams: 1." in digest.body_text
+        assert digest.body_text.count(case.reference) == 2  # one line due, one breached
+    mine = OutboxEmail.objects.get(kind="digest", recipient=org.manager)
+    assert "Open transfers into or out of your teams: 5." in mine.body_text
+
+
 def test_the_digest_counts_are_right(org):
     DeadlineFactory(case=org.case, owner_team=org.team, due_at=MONDAY + timedelta(days=1))
     DeadlineFactory(case=org.case, owner_team=org.team, due_at=MONDAY + timedelta(days=10))
