@@ -149,11 +149,11 @@ BY_DEADLINE = (F("next_due_at").asc(nulls_last=True), "-priority")
 
 def duty_queue(user: User) -> QuerySet[Transfer]:
     """Step-ups waiting for Social Care, by discussion deadline (urgent ones fall due first)."""
-    own = teams_of(user)
+    own = sorted(team.pk for team in own_teams(user))
     return (
         _with_due(
             Transfer.objects.filter(
-                Q(to_team__in=own.values("pk")) | Q(assigned_to=user),
+                Q(to_team__in=own) | Q(assigned_to=user),
                 status__in=[S.WITH_DUTY, S.PICKED_UP],
             )
         )
@@ -287,12 +287,14 @@ def _ranked_by_due(branches: list[QuerySet[Transfer]], *, newest_first: bool) ->
     )
 
 
-def _managed(user: User) -> QuerySet[Team]:
-    """Teams whose transfers the user manages: as its manager, or a TM/ATM in it."""
-    own = teams_of(user)
+def _managed(user: User) -> list[int]:
+    """The ids of the teams whose transfers the user manages: as its manager, or a TM/ATM in
+    it. Literal ids (from own_teams), which the planner matches to the (stage, to_team) index,
+    where a subquery of them had it guess and scan."""
+    mine = own_teams(user)
     if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
-        return Team.objects.filter(Q(manager=user) | Q(pk__in=own.values("pk")))
-    return Team.objects.filter(manager=user)
+        return sorted(team.pk for team in mine)
+    return sorted(team.pk for team in mine if team.manager_id == user.pk)
 
 
 def _team_move_branches(user: User, teams: _Teams) -> list[QuerySet[Transfer]]:
@@ -418,7 +420,7 @@ def incoming_transfers(user: User) -> QuerySet[Transfer]:
             # Step-ups arrive through the duty queue; every other kind through the inbox.
             Transfer.objects.filter(
                 stage__in=LIVE_STAGES,
-                to_team__in=_managed(user).values("pk"),
+                to_team__in=_managed(user),
             ).exclude(kind=TransferKind.STEP_UP)
         )
         .select_related("case", "from_team", "to_team", "requested_by")
