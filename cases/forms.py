@@ -19,7 +19,10 @@ class CaseSearchForm(forms.Form):
         queryset=Team.objects.none(), required=False, empty_label="All", widget=ManyOptionsSelect
     )
     plan_type = forms.ChoiceField(
-        label="Plan type", choices=[("", "All"), *PlanType.choices], required=False
+        label="Plan type",
+        choices=[("", "All"), *PlanType.choices],
+        required=False,
+        widget=ManyOptionsSelect,
     )
 
     def __init__(self, *args, teams=None, **kwargs):

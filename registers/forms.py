@@ -26,7 +26,7 @@ def _gds_get_helper(*fields) -> FormHelper:
 class WeeklyFilterForm(forms.Form):
     """The weekly list's filters: in the query string, as no child's name is ever among them."""
 
-    week = forms.ChoiceField(label="Week of", required=False)
+    week = forms.ChoiceField(label="Week of", required=False, widget=ManyOptionsSelect)
     team = forms.ModelChoiceField(
         queryset=Team.objects.none(),
         required=False,
@@ -35,10 +35,16 @@ class WeeklyFilterForm(forms.Form):
         widget=ManyOptionsSelect,
     )
     kind = forms.ChoiceField(
-        label="Transfer", choices=[("", "All transfers"), *TransferKind.choices], required=False
+        label="Transfer",
+        choices=[("", "All transfers"), *TransferKind.choices],
+        required=False,
+        widget=ManyOptionsSelect,
     )
     state = forms.ChoiceField(
-        label="Stage", choices=[("", "All stages"), *TransferStage.choices], required=False
+        label="Stage",
+        choices=[("", "All stages"), *TransferStage.choices],
+        required=False,
+        widget=ManyOptionsSelect,
     )
 
     def __init__(self, *args, teams, current: Week, **kwargs):
@@ -69,13 +75,17 @@ class HistoricFilterForm(forms.Form):
         widget=ManyOptionsSelect,
     )
     kind = forms.ChoiceField(
-        label="Transfer", choices=[("", "All transfers"), *TransferKind.choices], required=False
+        label="Transfer",
+        choices=[("", "All transfers"), *TransferKind.choices],
+        required=False,
+        widget=ManyOptionsSelect,
     )
     state = forms.ChoiceField(
         label="Outcome",
         choices=[("", "All outcomes")]
         + [(s.value, s.label) for s in TransferStage if s in CLOSED_STAGES],
         required=False,
+        widget=ManyOptionsSelect,
     )
 
     def __init__(self, *args, teams, **kwargs):
