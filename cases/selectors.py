@@ -128,6 +128,30 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     )
 
 
+def visible_case_ids(user: User) -> QuerySet | None:
+    """The ids of the cases the user sees (cases_visible_to's rule), for narrowing another
+    table's rows by their case (`case_id IN (...)`): one UNION ALL of branches each served by
+    an index (the teams', the worker's, each way of being involved), which the database takes
+    as a set. None for a user who sees every case.
+
+    cases_visible_to's `id = ANY(ARRAY(...))` as that subquery had the database compare every
+    case with every involved id when it chose to read the cases whole: a service manager,
+    involved in 14,000 cases at 100,000, waited 1.3 s for the weekly list's count (issue 14)."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none().values("pk")
+    if user_scope(user) == Scope.ALL:
+        return None
+    first, *rest = (
+        branch.order_by()
+        for branch in (
+            Case.objects.filter(current_team_id__in=sorted(_visible_team_ids(user))).values("pk"),
+            Case.objects.filter(allocated_worker_id=user.pk).values("pk"),
+            *_involvement_branches(user),
+        )
+    )
+    return first.union(*rest, all=True)
+
+
 def visible_case_test(user: User):
     """`sees(case_id, current_team_id, allocated_worker_id) -> bool`: whether the user sees a
     case with those values, just read from the database. The same rule as cases_visible_to,

@@ -22,6 +22,7 @@ from .selectors import (
     Week,
     historic_transfers,
     register_row,
+    rows_by_pk,
     snapshot_for,
     snapshot_rows,
     weekly_transfers,
@@ -98,8 +99,11 @@ class RegisterView(TemplateView):
                 self.print_template,
                 self.get_context_data(rows=self._as_rows(rows), printing=True),
             )
-        page = Paginator(rows, self.paginate_by).get_page(request.GET.get("page"))
-        context = self.get_context_data(page_obj=page, rows=self._as_rows(page.object_list))
+        page = Paginator(rows.values_list("pk", flat=True), self.paginate_by).get_page(
+            request.GET.get("page")
+        )
+        page_rows = rows_by_pk(rows, list(page.object_list))
+        context = self.get_context_data(page_obj=page, rows=self._as_rows(page_rows))
         return self.render_to_response(context)
 
     def export(self, rows, output: str):
