@@ -171,3 +171,15 @@ def test_a_select_of_many_options_is_the_markup_djangos_select_writes(value):
     djangos = forms.Select(choices=choices).render("team", value, attrs=attrs)
     assert parse_html(ours) == parse_html(djangos)
     assert ('<option value="2" selected>' in ours) == (value is not None)
+
+
+@pytest.mark.django_db
+def test_the_filter_selects_are_styled_as_govuk_selects():
+    from cases.forms import CaseSearchForm
+    from people.models import Team
+
+    form = CaseSearchForm(teams=Team.objects.all())
+    html = Template("{% load crispy_forms_tags %}{% crispy form %}").render(Context({"form": form}))
+    selects = re.findall(r"<select[^>]*>", html)
+    assert len(selects) == 2
+    assert all('class="govuk-select"' in select for select in selects)
