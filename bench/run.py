@@ -217,6 +217,13 @@ class Bench:
                 "floor": lambda: weekly_transfers(user=tm, week=week)[:50],
             },
             {
+                "name": "weekly list, service manager",
+                "user": users["sm.socialcare"],
+                "path": "/transfers/weekly/",
+                "admin": "/admin/transfers/transfer/",
+                "floor": lambda: weekly_transfers(user=users["sm.socialcare"], week=week)[:50],
+            },
+            {
                 "name": "weekly list, senior administrator",
                 "user": users["senioradmin"],
                 "path": "/transfers/weekly/",

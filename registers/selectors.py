@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from cases.choices import CareProceedings, LegalStatus
-from cases.selectors import visible_case_ids
+from cases.selectors import rows_of_visible_cases
 from deadlines.calendar import LONDON
 from people.models import TeamMembership, User
 from people.roles import Role
@@ -300,12 +300,11 @@ def _filtered(rows: QuerySet, filters: Filters) -> QuerySet:
 
 def _visible(rows: QuerySet, user: User) -> QuerySet:
     """Rows whose case the user may see, no filter at all for those who see every case: the
-    rows' cases among the visible cases (cases.selectors.visible_case_ids: a set of ids, each
-    branch read by index). A filter on each row's joined case with every involved case's id
+    rows' cases among the visible cases (cases.selectors.rows_of_visible_cases: a set of ids,
+    each branch read by index). A filter on each row's joined case with every involved case's id
     literally in the query cost a scan of every case and, for a team manager involved in
     thousands, more to plan than to run (issue 14: about half the weekly list's time)."""
-    visible = visible_case_ids(user)
-    return rows if visible is None else rows.filter(case_id__in=visible)
+    return rows_of_visible_cases(rows, user)
 
 
 def weekly_transfers(

@@ -86,3 +86,23 @@ def test_the_database_filter_sends_no_case_ids(demo):
     assert len(involved) >= 10
     assert "= ANY(ARRAY(" in sql
     assert not set(involved) <= set(params), "the involved cases' ids are not parameters"
+
+
+def test_another_tables_rows_are_narrowed_to_the_visible_cases_for_every_user(demo):
+    """visible_case_ids and rows_of_visible_cases (the weekly and historic lists) agree with
+    cases_visible_to for every demo user, the service manager's joined form included."""
+    from cases.selectors import rows_of_visible_cases, visible_case_ids
+
+    every_case = set(Case.objects.values_list("pk", flat=True))
+    transfers = dict(Transfer.objects.values_list("pk", "case_id"))
+    assert User.objects.filter(groups__name="service_manager").exists()
+    for user in User.objects.all():
+        in_sql = set(cases_visible_to(user).values_list("pk", flat=True))
+        ids = visible_case_ids(user)
+        assert (
+            every_case
+            if ids is None
+            else set(Case.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        ) == in_sql, user.username
+        rows = set(rows_of_visible_cases(Transfer.objects.all(), user).values_list("pk", flat=True))
+        assert rows == {pk for pk, case_id in transfers.items() if case_id in in_sql}, user.username

@@ -38,6 +38,7 @@ PAGES = {
     "transfer page": ("cintm.north", "get", "{transfer}", None, 18),
     "deadlines": ("dutytm", "get", "/deadlines/", None, 13),
     "weekly list": ("cintm.north", "get", "/transfers/weekly/", None, 13),
+    "weekly list, service manager": ("sm.socialcare", "get", "/transfers/weekly/", None, 13),
     "weekly list, everything visible": ("senioradmin", "get", "/transfers/weekly/", None, 12),
 }
 
