@@ -21,16 +21,12 @@ from .models import UNALLOCATED_ORDER, Allocation, Case
 NUMBER_FIELDS = ("reference", "ics_number", "lcs_number", "ehm_number", "liberi_number")
 
 
-# Within a GET the ids a user sees are worked out once: a transfer page asks three times (the
-# transfer, its case, the steps offered). The cache is casetransfer.request_cache's.
-visibility_cache = request_cache
-_once_per_request = once_per_request
-
-
 def _visible_ids(user: User) -> tuple[list[int], list[int]]:
     """The ids of the teams the user sees, and of the cases outside them a transfer, a concern
-    or an invitation involves them in: one round trip, each branch served by an index."""
-    return _once_per_request(("ids", user.pk), lambda: _read_visible_ids(user))
+    or an invitation involves them in: one round trip, each branch served by an index. Worked
+    out once within a GET (a transfer page asks three times: the transfer, its case, the
+    steps offered)."""
+    return once_per_request(("ids", user.pk), lambda: _read_visible_ids(user))
 
 
 def _involvement_branches(user: User) -> list[QuerySet]:
@@ -96,7 +92,7 @@ class _AnyOf(Lookup):
 
 
 def _visible_team_ids(user: User) -> set[int]:
-    return _once_per_request(("teams", user.pk), lambda: team_ids_visible_to(user))
+    return once_per_request(("teams", user.pk), lambda: team_ids_visible_to(user))
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -197,18 +193,18 @@ def sees_fresh_case(user: User, case: Case) -> bool:
         return True
     if case.allocated_worker_id is not None and case.allocated_worker_id == user.pk:
         return True
-    cache = visibility_cache.get()
+    cache = request_cache.get()
     if cache is not None and ("ids", user.pk) in cache:  # this request has every id already
         return visible_case_test(user)(case.pk, case.current_team_id, case.allocated_worker_id)
     if case.current_team_id in _visible_team_ids(user):
         return True
-    return _once_per_request(("involved", user.pk, case.pk), lambda: _involved_in(user, case.pk))
+    return once_per_request(("involved", user.pk, case.pk), lambda: _involved_in(user, case.pk))
 
 
 def sees_case_now(user: User, case: Case) -> bool:
     """Whether the user sees `case`: within a GET (nothing has changed the case since it was
     read) from the ids worked out once for the request; otherwise asked of the database."""
-    if visibility_cache.get() is not None:
+    if request_cache.get() is not None:
         return sees_fresh_case(user, case)
     return cases_visible_to(user).filter(pk=case.pk).exists()
 

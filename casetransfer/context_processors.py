@@ -20,14 +20,18 @@ def navigation(request):
         items.append(("Weekly transfer list", reverse("registers:weekly")))
     if user.is_manager:
         items.append(("Escalations", reverse("escalations:list")))
-    # The teams' services, and only for those whose menu depends on them.
+    # The teams' services count only for those whose menu depends on them.
     may_see_duty = user.has_perm("transfers.view_duty_queue")
-    teams = own_teams(user) if may_see_duty or user.is_worker or user.is_manager else ()
-    services = {team.service for team in teams}
+    teams = own_teams(user)
+    services = (
+        {team.service for team in teams}
+        if may_see_duty or user.is_worker or user.is_manager
+        else set()
+    )
     if may_see_duty and services & set(SOCIAL_CARE_SERVICES):
         items.append(("Duty queue", reverse("transfers:duty_queue")))
     if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER) or any(
-        team.manager_id == user.pk for team in own_teams(user)
+        team.manager_id == user.pk for team in teams
     ):
         items.append(("Incoming transfers", reverse("transfers:inbox")))
     if user.has_role(Role.CCA, Role.QA_SERVICE_MANAGER, Role.INDEPENDENT_CHAIR) or (

@@ -298,15 +298,6 @@ def _filtered(rows: QuerySet, filters: Filters) -> QuerySet:
     return rows
 
 
-def _visible(rows: QuerySet, user: User) -> QuerySet:
-    """Rows whose case the user may see, no filter at all for those who see every case: the
-    rows' cases among the visible cases (cases.selectors.rows_of_visible_cases: a set of ids,
-    each branch read by index). A filter on each row's joined case with every involved case's id
-    literally in the query cost a scan of every case and, for a team manager involved in
-    thousands, more to plan than to run (issue 14: about half the weekly list's time)."""
-    return rows_of_visible_cases(rows, user)
-
-
 def weekly_transfers(
     *,
     user: User | None,
@@ -319,7 +310,7 @@ def weekly_transfers(
     whose case the user may see (every transfer when `user` is None: the snapshot)."""
     rows = open_in_week(register_transfers(), week)
     if user is not None:
-        rows = _visible(rows, user)
+        rows = rows_of_visible_cases(rows, user)
     return sorted_rows(_filtered(rows, filters), sort, descending)
 
 
@@ -337,7 +328,7 @@ def snapshot_rows(
 ) -> QuerySet[SnapshotRow]:
     """A frozen week's rows, as they were, but only those whose case the user may see today:
     access follows today's teams, not the teams the reader was in that week."""
-    rows = _visible(snapshot.rows.all(), user)
+    rows = rows_of_visible_cases(snapshot.rows.all(), user)
     return sorted_rows(_filtered(rows, filters), sort, descending)
 
 
@@ -367,6 +358,6 @@ def historic_transfers(
 ) -> QuerySet[Transfer]:
     """Completed, withdrawn and refused transfers whose case the user may see: the historic
     transfer list (seed 004: a completed transfer moves there)."""
-    rows = _visible(register_transfers().filter(stage__in=CLOSED_STAGES), user)
+    rows = rows_of_visible_cases(register_transfers().filter(stage__in=CLOSED_STAGES), user)
     rows = search_cases(_filtered(rows, filters), query)
     return sorted_rows(rows, sort, descending)

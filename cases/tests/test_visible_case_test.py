@@ -14,9 +14,9 @@ from cases.selectors import (
     _visible_ids,
     cases_visible_to,
     sees_fresh_case,
-    visibility_cache,
     visible_case_test,
 )
+from casetransfer.request_cache import request_cache
 from people.models import User
 from people.roles import Scope
 from people.selectors import user_scope
@@ -44,14 +44,14 @@ def test_it_agrees_within_a_get_too(demo, cached):
     out already (a list on the same page); within a GET each answer is remembered."""
     cases = list(Case.objects.all())
     for user in User.objects.all():
-        token = visibility_cache.set({})
+        token = request_cache.set({})
         try:
             if cached == "every id":
                 visible_case_test(user)
             in_python = {case.pk for case in cases if sees_fresh_case(user, case)}
             again = {case.pk for case in cases if sees_fresh_case(user, case)}
         finally:
-            visibility_cache.reset(token)
+            request_cache.reset(token)
         in_sql = set(cases_visible_to(user).values_list("pk", flat=True))
         assert in_python == again == in_sql, user.username
 
