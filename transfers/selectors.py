@@ -288,13 +288,10 @@ def _ranked_by_due(branches: list[QuerySet[Transfer]], *, newest_first: bool) ->
 
 
 def _managed(user: User) -> list[int]:
-    """The ids of the teams whose transfers the user manages: as its manager, or a TM/ATM in
-    it. Literal ids (from own_teams), which the planner matches to the (stage, to_team) index,
-    where a subquery of them had it guess and scan."""
-    mine = own_teams(user)
-    if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
-        return sorted(team.pk for team in mine)
-    return sorted(team.pk for team in mine if team.manager_id == user.pk)
+    """The ids of the teams whose transfers the user manages (_Teams.managed): literal ids,
+    which the planner matches to the (stage, to_team) index, where a subquery of them had it
+    guess and scan."""
+    return _Teams.of(user).managed
 
 
 def _team_move_branches(user: User, teams: _Teams) -> list[QuerySet[Transfer]]:
