@@ -6,9 +6,11 @@ from django.db.models import Count, Window
 
 
 class SinglePassPaginator(Paginator):
-    """For searches, whose matches are few: counting them alongside the page costs nothing
-    extra. Browsing every case keeps Django's Paginator (an index-only COUNT, then a LIMIT
-    that walks the name index), which is cheaper than counting a whole table in a window."""
+    """For searches, whose matches are few, and lists sorted whole anyway (the weekly list):
+    counting them alongside the page costs nothing extra. Pages model instances or, for a
+    queryset of `values()`, dictionaries. Browsing every case keeps Django's Paginator (an
+    index-only COUNT, then a LIMIT that walks the name index), which is cheaper than counting
+    a whole table in a window."""
 
     def page(self, number):
         try:
@@ -24,7 +26,10 @@ class SinglePassPaginator(Paginator):
             ]
         )
         if rows:
-            self.__dict__["count"] = rows[0].search_total
+            first = rows[0]
+            self.__dict__["count"] = (
+                first["search_total"] if isinstance(first, dict) else first.search_total
+            )
         elif number == 1 and self.allow_empty_first_page:
             self.__dict__["count"] = 0
         else:

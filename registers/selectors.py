@@ -2,14 +2,14 @@
 shared fields of `Transfer` (the stage, the teams, the dates) are read, never a kind's steps.
 
 Every list is scoped by the cases the user sees (`cases.selectors.visible_case_ids`). Each page
-is a constant number of queries: the page's ids are sorted and counted without a join, then
-its rows read by primary key (`rows_by_pk`) with the case, its team and the people named on a
-row by `select_related`, and the assistant team managers (the DTM column) by one prefetch."""
+is a constant number of queries: the page's ids are sorted and counted in one query
+(`cases.paging.SinglePassPaginator`), then its rows read by primary key (`rows_by_pk`) as
+values with what a row names, and the assistant team managers (the DTM column) in one more."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from cases.choices import CareProceedings, LegalStatus
 from cases.selectors import rows_of_visible_cases
@@ -71,43 +71,10 @@ class Week:
 # --- the rows -------------------------------------------------------------------------------
 
 
-def _assistant_team_managers() -> Prefetch:
-    """The DTM column: the case's team's assistant (deputy) team managers, for every row at once."""
-    return Prefetch(
-        "case__current_team__memberships",
-        queryset=TeamMembership.objects.filter(
-            user__groups__name=Role.ASSISTANT_TEAM_MANAGER, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name"),
-        to_attr="assistant_team_managers",
-    )
-
-
 def register_transfers() -> QuerySet[Transfer]:
-    """Every transfer, with what a list row shows, unscoped: callers scope it."""
-    return (
-        _with_due(Transfer.objects.all())
-        .select_related(
-            "case",
-            "case__allocated_worker",
-            "case__current_team",
-            "case__current_team__manager",
-            "from_team",
-            "to_team",
-        )
-        .prefetch_related(_assistant_team_managers())
-    )
-
-
-def rows_by_pk(rows: QuerySet, ids: list[int]) -> list:
-    """The rows of a list's page, in the order of `ids` (the page's slice of the list sorted
-    and counted as ids alone): read by primary key with what a row shows. Joining the seven
-    tables a row names in the query that sorts the list had PostgreSQL spend 14 ms planning it
-    (issue 14)."""
-    base = register_transfers() if rows.model is Transfer else rows.model.objects.all()
-    found = base.in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found]
+    """Every transfer, unscoped (callers scope it), with the priority the lists sort by. Read
+    its rows with `register_rows`."""
+    return _with_due(Transfer.objects.all())
 
 
 def open_in_week(transfers: QuerySet, week: Week) -> QuerySet:
@@ -118,30 +85,24 @@ def open_in_week(transfers: QuerySet, week: Week) -> QuerySet:
     )
 
 
-def _person(user: User | None) -> str:
-    return (user.get_full_name() or user.username) if user else ""
-
-
-def legal_proceedings(case) -> str:
+def legal_proceedings(care_proceedings: str, legal_status: str) -> str:
     """Care proceedings and legal status, where there are any: 'Proceedings issued; Interim care
     order'."""
     parts = []
-    if case.care_proceedings != CareProceedings.NONE:
-        parts.append(case.get_care_proceedings_display())
-    if case.legal_status != LegalStatus.NONE:
-        parts.append(case.get_legal_status_display())
+    if care_proceedings != CareProceedings.NONE:
+        parts.append(CareProceedings(care_proceedings).label)
+    if legal_status != LegalStatus.NONE:
+        parts.append(LegalStatus(legal_status).label)
     return "; ".join(parts)
 
 
-def outcome_of(transfer) -> str:
+def outcome_of(stage: str, withdrawn_reason: str, decision_note: str) -> str:
     """How a closed transfer ended, with the reason given."""
-    if transfer.stage == TransferStage.WITHDRAWN:
-        reason = transfer.withdrawn_reason.strip()
-        return f"Withdrawn: {reason}" if reason else "Withdrawn"
-    if transfer.stage == TransferStage.REFUSED:
-        reason = transfer.decision_note.strip()
-        return f"Refused: {reason}" if reason else "Refused"
-    if transfer.stage == TransferStage.COMPLETED:
+    if stage == TransferStage.WITHDRAWN:
+        return f"Withdrawn: {withdrawn_reason.strip()}" if withdrawn_reason.strip() else "Withdrawn"
+    if stage == TransferStage.REFUSED:
+        return f"Refused: {decision_note.strip()}" if decision_note.strip() else "Refused"
+    if stage == TransferStage.COMPLETED:
         return "Completed"
     return ""
 
@@ -152,6 +113,9 @@ class RegisterRow:
     templates and exports read a live row and a frozen one alike."""
 
     transfer_id: int
+    case_id: int
+    from_team_id: int | None
+    to_team_id: int | None
     case_reference: str
     ics_number: str
     first_name: str
@@ -186,41 +150,107 @@ class RegisterRow:
         return reverse("transfers:detail", args=[self.transfer_id])
 
 
-def row_values(transfer: Transfer) -> dict:
-    """What a row shows for one transfer from `register_transfers()` (no further query)."""
-    case = transfer.case
-    team = case.current_team
-    assistants = getattr(team, "assistant_team_managers", None)
-    if assistants is None:  # not prefetched: one transfer on its own
-        assistants = list(_assistant_team_managers().queryset.filter(team=team))
-    return {
-        "transfer_id": transfer.pk,
-        "case_reference": case.reference,
-        "ics_number": case.ics_number,
-        "first_name": case.first_name,
-        "last_name": case.last_name,
-        "date_of_birth": case.date_of_birth,
-        "social_worker": _person(case.allocated_worker),
-        "deputy_team_managers": ", ".join(_person(m.user) for m in assistants),
-        "team_manager": _person(team.manager),
-        "kind": transfer.kind,
-        "kind_label": transfer.get_kind_display(),
-        "from_team_name": transfer.from_team.name,
-        "to_team_name": transfer.to_team.name if transfer.to_team else "",
-        "requested_at": transfer.created_at,
-        "decided_at": transfer.decided_at,
-        "anticipated_on": transfer.anticipated_on,
-        "next_due_at": getattr(transfer, "next_due_at", None),
-        "legal_proceedings": legal_proceedings(case),
-        "stage": transfer.stage,
-        "stage_label": transfer.get_stage_display(),
-        "state_label": transfer.get_status_display(),
-        "closed_at": transfer.closed_at,
-    }
+# What a row shows straight from the database: the row's attribute, and where it is read from.
+_READ = {
+    "transfer_id": "pk",
+    "case_id": "case_id",
+    "from_team_id": "from_team_id",
+    "to_team_id": "to_team_id",
+    "case_reference": "case__reference",
+    "ics_number": "case__ics_number",
+    "first_name": "case__first_name",
+    "last_name": "case__last_name",
+    "date_of_birth": "case__date_of_birth",
+    "kind": "kind",
+    "from_team_name": "from_team__name",
+    "requested_at": "created_at",
+    "decided_at": "decided_at",
+    "anticipated_on": "anticipated_on",
+    "next_due_at": "next_due_at",
+    "stage": "stage",
+    "closed_at": "closed_at",
+}
+# What a row works out from the database's values: names, labels, legal proceedings, outcome.
+_WORKED_OUT = (
+    "to_team__name",
+    "status",
+    "withdrawn_reason",
+    "decision_note",
+    "case__current_team_id",
+    "case__care_proceedings",
+    "case__legal_status",
+    *(f"case__allocated_worker__{name}" for name in ("first_name", "last_name", "username")),
+    *(f"case__current_team__manager__{name}" for name in ("first_name", "last_name", "username")),
+)
 
 
-def register_row(transfer: Transfer) -> RegisterRow:
-    return RegisterRow(**row_values(transfer), outcome=outcome_of(transfer))
+def _labels(model, field: str) -> dict[str, str]:
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+def _name(values: dict, prefix: str) -> str:
+    """A person's full name or, failing that, username (as `User.__str__`); "" for nobody."""
+    full = f"{values[prefix + 'first_name']} {values[prefix + 'last_name']}".strip()
+    return full or values[prefix + "username"] or ""
+
+
+def _assistant_team_managers(team_ids: set[int]) -> dict[int, str]:
+    """The DTM column: each team's active assistant (deputy) team managers, by surname."""
+    names: dict[int, list[str]] = {}
+    for membership in (
+        TeamMembership.objects.filter(
+            team_id__in=sorted(team_ids),
+            user__groups__name=Role.ASSISTANT_TEAM_MANAGER,
+            user__is_active=True,
+        )
+        .order_by("user__last_name", "user__first_name", "pk")
+        .values("team_id", "user__first_name", "user__last_name", "user__username")
+    ):
+        names.setdefault(membership["team_id"], []).append(_name(membership, "user__"))
+    return {team_id: ", ".join(people) for team_id, people in names.items()}
+
+
+def register_rows(transfers: QuerySet[Transfer]) -> list[RegisterRow]:
+    """The rows of a list, in the order of `transfers`: read as values, in one query with what
+    a row names and one for the deputy team managers, whatever the number of rows. Reading them
+    as model instances (seven joined models a row, each set up with its state machines) was
+    half the weekly list's Python time (issue 14)."""
+    kinds, statuses = _labels(Transfer, "kind"), _labels(Transfer, "status")
+    stages = _labels(Transfer, "stage")
+    read = list(transfers.values(*_READ.values(), *_WORKED_OUT))
+    deputies = _assistant_team_managers({values["case__current_team_id"] for values in read})
+    rows = []
+    for values in read:
+        rows.append(
+            RegisterRow(
+                **{attribute: values[source] for attribute, source in _READ.items()},
+                to_team_name=values["to_team__name"] or "",
+                social_worker=_name(values, "case__allocated_worker__"),
+                deputy_team_managers=deputies.get(values["case__current_team_id"], ""),
+                team_manager=_name(values, "case__current_team__manager__"),
+                kind_label=kinds.get(values["kind"], values["kind"]),
+                legal_proceedings=legal_proceedings(
+                    values["case__care_proceedings"], values["case__legal_status"]
+                ),
+                stage_label=stages.get(values["stage"], values["stage"]),
+                state_label=statuses.get(values["status"], values["status"]),
+                outcome=outcome_of(
+                    values["stage"], values["withdrawn_reason"], values["decision_note"]
+                ),
+            )
+        )
+    return rows
+
+
+def rows_by_pk(rows: QuerySet, ids: list[int]) -> list:
+    """The rows of a list's page, in the order of `ids` (the page's slice of the list, sorted
+    and counted as ids alone): read by primary key. Joining the tables a row names in the query
+    that sorts the list had PostgreSQL spend 14 ms planning it (issue 14)."""
+    if rows.model is Transfer:
+        found = {row.transfer_id: row for row in register_rows(Transfer.objects.filter(pk__in=ids))}
+    else:
+        found = rows.model.objects.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 # --- sorting --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Writing the weekly snapshot, and auditing each export of a list."""
 
 import logging
+from dataclasses import asdict
 from datetime import UTC, datetime, time
 
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ from people.models import User
 from people.roles import Role
 
 from .models import SnapshotRow, WeeklySnapshot
-from .selectors import Week, row_values, weekly_transfers
+from .selectors import RegisterRow, Week, register_rows, weekly_transfers
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,11 @@ def senior_administrators():
     )
 
 
+def _frozen(row: RegisterRow) -> dict:
+    """A live row's values as a snapshot row keeps them (a live week has no outcome yet)."""
+    return {name: value for name, value in asdict(row).items() if name != "outcome"}
+
+
 def weekly_snapshot_take(now: datetime | None = None) -> WeeklySnapshot | None:
     """Seed 004, 'case transfer list is updated weekly': on Monday from 08:00 London, freeze the
     new week's list (every transfer open in it, whatever the reader's teams) and tell every
@@ -58,15 +64,8 @@ def weekly_snapshot_take(now: datetime | None = None) -> WeeklySnapshot | None:
                 week=week.key, starts_on=week.monday, taken_at=now
             )
             rows = [
-                SnapshotRow(
-                    snapshot=snapshot,
-                    transfer_id=transfer.pk,
-                    case_id=transfer.case_id,
-                    from_team_id=transfer.from_team_id,
-                    to_team_id=transfer.to_team_id,
-                    **{k: v for k, v in row_values(transfer).items() if k != "transfer_id"},
-                )
-                for transfer in weekly_transfers(user=None, week=week)
+                SnapshotRow(snapshot=snapshot, **_frozen(row))
+                for row in register_rows(weekly_transfers(user=None, week=week))
             ]
             SnapshotRow.objects.bulk_create(rows, batch_size=500)
             snapshot.row_count = len(rows)

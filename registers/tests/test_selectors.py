@@ -9,7 +9,7 @@ from registers.selectors import (
     Filters,
     Week,
     historic_transfers,
-    register_row,
+    register_rows,
     weekly_transfers,
 )
 from transfers.models import TransferKind, TransferStage
@@ -121,7 +121,7 @@ def test_a_row_names_the_social_worker_the_deputies_and_the_team_manager(world):
     transfer = make_transfer(
         case=world.north_case, to_team=world.cic, anticipated_on=date(2026, 12, 1)
     )
-    row = register_row(weekly_transfers(user=None, week=W47).get(pk=transfer.pk))
+    [row] = register_rows(weekly_transfers(user=None, week=W47).filter(pk=transfer.pk))
     assert (row.social_worker, row.deputy_team_managers, row.team_manager) == (
         "Sam Worker",
         "Dee Deputy",
@@ -153,7 +153,10 @@ def test_the_historic_list_holds_closed_transfers_with_their_outcome_and_can_be_
     )
     assert set(historic_transfers(user=world.senior_admin)) == {done, withdrawn, refused}
     assert set(historic_transfers(user=world.north_tm)) == {done}
-    outcomes = {t.pk: register_row(t).outcome for t in historic_transfers(user=world.senior_admin)}
+    outcomes = {
+        row.transfer_id: row.outcome
+        for row in register_rows(historic_transfers(user=world.senior_admin))
+    }
     assert outcomes == {
         done.pk: "Completed",
         withdrawn.pk: "Withdrawn: Family moved away",
