@@ -13,7 +13,7 @@ from casetransfer.ranking import union_of
 from casetransfer.request_cache import once_per_request, request_cache
 from people.models import Team, User
 from people.roles import Scope
-from people.selectors import team_ids_visible_to, teams_of, user_scope
+from people.selectors import own_teams, team_ids_visible_to, teams_of, user_scope
 
 from .choices import Involvement
 from .models import UNALLOCATED_ORDER, Allocation, Case
@@ -377,9 +377,16 @@ def timeline_entries(events) -> list[AuditEvent]:
 
 def unallocated_cases_for_manager(user: User) -> QuerySet[Case]:
     """Open cases in the teams the user manages that have no allocated worker, CP and CiC
-    first; those a team leader holds still wait for a worker, so they are listed too."""
+    first; those a team leader holds still wait for a worker, so they are listed too.
+
+    The teams as literal ids (own_teams, read once within a GET): given them as a subquery the
+    planner walked every unallocated case of the county for a manager of no team, such as an
+    assistant director (10 ms at 100,000 cases, for no row); with no team, no query."""
     return (
-        Case.objects.filter(current_team__in=teams_of(user).values("pk"), allocated_worker=None)
+        Case.objects.filter(
+            current_team_id__in=sorted(team.pk for team in own_teams(user)),
+            allocated_worker=None,
+        )
         .exclude(involvement=Involvement.CLOSED)
         .select_related("current_team")
         .annotate(risk_order=UNALLOCATED_ORDER)

@@ -22,7 +22,7 @@ HOMES = {
     "sw.cin.north": 19,
     "locality.north": 19,
     "sm.socialcare": 21,
-    "ad": 21,
+    "ad": 19,
     "cca": 23,
 }
 PAGES = {
