@@ -11,9 +11,13 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
 from cases.selectors import (
+    _by_number,
+    _few_numbered,
     _visible_ids,
+    case_search,
     cases_visible_to,
     sees_fresh_case,
+    visible_among,
     visible_case_test,
 )
 from casetransfer.request_cache import request_cache
@@ -35,6 +39,39 @@ def test_it_agrees_with_the_database_filter_for_every_user_and_case(demo):
         sees = visible_case_test(user)
         in_python = {c.pk for c in cases if sees(c.pk, c.current_team_id, c.allocated_worker_id)}
         assert in_python == in_sql, user.username
+
+
+def test_visible_among_agrees_for_every_user_and_case(demo):
+    rows = list(Case.objects.values_list("pk", "current_team_id", "allocated_worker_id"))
+    for user in User.objects.all():
+        in_sql = set(cases_visible_to(user).values_list("pk", flat=True))
+        among = visible_among(user, rows)
+        assert set(among) == in_sql, user.username
+        assert among == [pk for pk, _, _ in rows if pk in in_sql]  # in the rows' order
+
+
+def test_a_search_by_number_finds_what_the_database_filter_finds(demo):
+    """A search by number checks its few matches one by one (visible_among); a prefix matching
+    many puts the visibility filter in the query. Either way: the cases the user sees whose
+    number it is, by name, for every demo user."""
+    numbers = list(Case.objects.exclude(ics_number="").values_list("ics_number", flat=True)[:6])
+    first = Case.objects.order_by("pk").first().reference  # DM0000001
+    many = first[:-2]  # DM00000: the first 99 cases' prefix
+    queries = [*numbers, numbers[0][:4], many, first.lower()]
+    for user in User.objects.all():
+        visible = cases_visible_to(user)
+        for query in queries:
+            expected = list(
+                visible.filter(_by_number(query))
+                .order_by("last_name", "first_name", "id")
+                .values_list("pk", flat=True)
+            )
+            found = list(case_search(user=user, query=query).values_list("pk", flat=True))
+            assert found == expected, (user.username, query)
+    # Both ways were taken: a prefix of many matches, and a number of one.
+    worker = User.objects.get(username="ffp.north")
+    assert _few_numbered(worker, _by_number(many)) is None
+    assert _few_numbered(worker, _by_number(numbers[0])) is not None
 
 
 @pytest.mark.parametrize("cached", ["nothing", "every id"])
@@ -68,7 +105,7 @@ def test_a_transfer_page_asks_about_its_reader_once(demo, client):
     sqls = [q["sql"] for q in queries.captured_queries]
     every_id = [sql for sql in sqls if 'AS "tag"' in sql]
     about_the_case = [
-        sql for sql in sqls if " UNION " in sql and f'"case_id" = {transfer.case_id})' in sql
+        sql for sql in sqls if " UNION " in sql and f'"case_id" IN ({transfer.case_id}))' in sql
     ]
     assert every_id == []
     assert len(about_the_case) == 1
