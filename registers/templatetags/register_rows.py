@@ -8,12 +8,13 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 register = template.Library()
 
 NONE = "\u2013"  # an en dash: no value
+CELL = '<td class="govuk-table__cell">{}</td>'
 TAGS = {
     "completed": "govuk-tag--green",
     "withdrawn": "govuk-tag--grey",
@@ -50,14 +51,13 @@ def _child(row, printing: bool) -> SafeString:
 
 
 def _people(row) -> SafeString:
-    return format_html_join(
-        " ",
-        '<span class="app-register-person">{}: {}</span>',
-        (
-            ("SW", row.social_worker or "none"),
-            ("DTM", row.deputy_team_managers or "none"),
-            ("TM", row.team_manager or "none"),
-        ),
+    return format_html(
+        '<span class="app-register-person">SW: {}</span> '
+        '<span class="app-register-person">DTM: {}</span> '
+        '<span class="app-register-person">TM: {}</span>',
+        row.social_worker or "none",
+        row.deputy_team_managers or "none",
+        row.team_manager or "none",
     )
 
 
@@ -90,4 +90,4 @@ def register_cells(row, printing: bool = False, historic: bool = False) -> SafeS
         _state(row, printing),
         *((day(row.closed_at), row.outcome) if historic else (moment(row.next_due_at),)),
     ]
-    return format_html_join("", '<td class="govuk-table__cell">{}</td>', ([cell] for cell in cells))
+    return format_html(CELL * len(cells), *cells)
