@@ -154,7 +154,7 @@ def test_a_nul_byte_in_a_case_reference_is_not_found(client, make_user):
     assert client.get("/cases/%00/allocate/").status_code == 404
 
 
-@pytest.mark.parametrize("value", [None, "2", 2])
+@pytest.mark.parametrize("value", [None, "2", 2, "3", ""])
 def test_a_select_of_many_options_is_the_markup_djangos_select_writes(value):
     from django.test.html import parse_html
 
@@ -164,13 +164,32 @@ def test_a_select_of_many_options_is_the_markup_djangos_select_writes(value):
         ("", "All teams"),
         (1, "Children's Centre North"),
         (2, 'Early Help "North" & <South>'),
-        ("Group", [(3, "In a group")]),
+        ("Group", [(3, "In a group"), (2, "Listed twice: selected once")]),
+        (None, "No value"),
     ]
     attrs = {"id": "id_team", "class": "govuk-select", "aria-describedby": "id_team_hint"}
     ours = ManyOptionsSelect(choices=choices).render("team", value, attrs=attrs)
     djangos = forms.Select(choices=choices).render("team", value, attrs=attrs)
     assert parse_html(ours) == parse_html(djangos)
-    assert ('<option value="2" selected>' in ours) == (value is not None)
+    assert ours.count(" selected>") == 1  # the first option of the value; "" for none
+    assert ('<option value="2" selected>' in ours) == (str(value) == "2")
+
+
+@pytest.mark.django_db
+def test_a_select_of_model_choices_is_the_markup_djangos_select_writes():
+    from django.test.html import parse_html
+
+    from casetransfer.forms import ManyOptionsSelect
+    from people.models import Team
+    from people.tests.factories import TeamFactory
+
+    chosen = TeamFactory(name="CIN <North>")
+    TeamFactory(name="CIN South")
+    field = forms.ModelChoiceField(Team.objects.order_by("name"), empty_label="All teams")
+    ours = ManyOptionsSelect(choices=field.choices).render("team", chosen.pk)
+    djangos = forms.Select(choices=field.choices).render("team", chosen.pk)
+    assert parse_html(ours) == parse_html(djangos)
+    assert f'<option value="{chosen.pk}" selected>CIN &lt;North&gt;</option>' in ours
 
 
 @pytest.mark.django_db
