@@ -2,7 +2,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django import forms
 
-from casetransfer.forms import ManyOptionsSelect, TextField
+from casetransfer.forms import ManyOptionsSelect, NamedModelChoiceField, TextField
 from people.models import Team, User
 
 from .choices import PlanType
@@ -15,9 +15,7 @@ class CaseSearchForm(forms.Form):
         max_length=100,
         help_text="A child's name, or a reference, ICS, LCS, EHM or Liberi number",
     )
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, empty_label="All", widget=ManyOptionsSelect
-    )
+    team = NamedModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All")
     plan_type = forms.ChoiceField(
         label="Plan type",
         choices=[("", "All"), *PlanType.choices],

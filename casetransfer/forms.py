@@ -6,6 +6,7 @@ from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
@@ -38,6 +39,24 @@ class ManyOptionsSelect(forms.Select):
                 parts.append("</optgroup>")
         parts.append("</select>")
         return mark_safe("\n".join(parts))  # noqa: S308 -- every part escaped by format_html
+
+
+class NamedChoiceIterator(ModelChoiceIterator):
+    """The choices of a model whose label is its name (`__str__`), read as (pk, name) pairs
+    rather than model instances: a filter of a county's 150 teams (issue 14)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class NamedModelChoiceField(forms.ModelChoiceField):
+    """A filter by team: chosen by primary key and cleaned to the model, as ModelChoiceField,
+    its options written from the names alone (NamedChoiceIterator, ManyOptionsSelect)."""
+
+    iterator = NamedChoiceIterator
+    widget = ManyOptionsSelect
 
 
 class LoginForm(AuthenticationForm):

@@ -2,7 +2,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Button, Field, Fluid, Layout
 from django import forms
 
-from casetransfer.forms import ManyOptionsSelect
+from casetransfer.forms import ManyOptionsSelect, NamedModelChoiceField
 from people.models import Team
 from transfers.models import TransferKind, TransferStage
 
@@ -27,12 +27,11 @@ class WeeklyFilterForm(forms.Form):
     """The weekly list's filters: in the query string, as no child's name is ever among them."""
 
     week = forms.ChoiceField(label="Week of", required=False, widget=ManyOptionsSelect)
-    team = forms.ModelChoiceField(
+    team = NamedModelChoiceField(
         queryset=Team.objects.none(),
         required=False,
         empty_label="All teams",
         help_text="Transfers from or to this team",
-        widget=ManyOptionsSelect,
     )
     kind = forms.ChoiceField(
         label="Transfer",
@@ -67,12 +66,11 @@ class WeeklyFilterForm(forms.Form):
 
 
 class HistoricFilterForm(forms.Form):
-    team = forms.ModelChoiceField(
+    team = NamedModelChoiceField(
         queryset=Team.objects.none(),
         required=False,
         empty_label="All teams",
         help_text="Transfers from or to this team",
-        widget=ManyOptionsSelect,
     )
     kind = forms.ChoiceField(
         label="Transfer",
