@@ -297,6 +297,12 @@ def _name_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
     )
 
 
+BY_NAME = ("last_name", "first_name", "id")
+# A case number names one child; a number's first characters may name a few. Up to this many
+# matches are checked one by one against who the reader sees (`visible_among`).
+FEW_NUMBERED = 50
+
+
 def case_search(
     *, user: User, query: str = "", team_id: int | None = None, plan_type: str = ""
 ) -> QuerySet[Case]:
@@ -318,12 +324,6 @@ def case_search(
     if query and not NUMBER_QUERY.match(query):
         return _name_search(cases, query)
     return cases.order_by(*BY_NAME)
-
-
-BY_NAME = ("last_name", "first_name", "id")
-# A case number names one child; a number's first characters may name a few. Up to this many
-# matches are checked one by one against who the reader sees (`visible_among`).
-FEW_NUMBERED = 50
 
 
 def _few_numbered(user: User, filters: Q) -> list[int] | None:

@@ -150,6 +150,8 @@ class RegisterRow:
         return reverse("transfers:detail", args=[self.transfer_id])
 
 
+# A person named on a row, as read through a foreign key (None, all three, for nobody).
+PERSON = ("first_name", "last_name", "username")
 # What a row shows straight from the database: the row's attribute, and where it is read from.
 _READ = {
     "transfer_id": "pk",
@@ -179,8 +181,8 @@ _WORKED_OUT = (
     "case__current_team_id",
     "case__care_proceedings",
     "case__legal_status",
-    *(f"case__allocated_worker__{name}" for name in ("first_name", "last_name", "username")),
-    *(f"case__current_team__manager__{name}" for name in ("first_name", "last_name", "username")),
+    *(f"case__allocated_worker__{part}" for part in PERSON),
+    *(f"case__current_team__manager__{part}" for part in PERSON),
 )
 
 
@@ -189,9 +191,14 @@ def _labels(model, field: str) -> dict[str, str]:
 
 
 def _name(values: dict, prefix: str) -> str:
-    """A person's full name or, failing that, username (as `User.__str__`); "" for nobody."""
-    full = f"{values[prefix + 'first_name']} {values[prefix + 'last_name']}".strip()
-    return full or values[prefix + "username"] or ""
+    """A person's full name or, failing that, username (as `User.__str__`); "" for nobody (a
+    left join's NULLs)."""
+    first, last, username = (
+        values[prefix + part] for part in ("first_name", "last_name", "username")
+    )
+    if username is None:
+        return ""
+    return f"{first} {last}".strip() or username
 
 
 def _assistant_team_managers(team_ids: set[int]) -> dict[int, str]:

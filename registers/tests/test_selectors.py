@@ -4,7 +4,7 @@ import pytest
 
 from cases.tests.factories import CaseFactory
 from people.roles import Role
-from people.tests.factories import UserFactory
+from people.tests.factories import TeamFactory, UserFactory
 from registers.selectors import (
     Filters,
     Week,
@@ -132,6 +132,20 @@ def test_a_row_names_the_social_worker_the_deputies_and_the_team_manager(world):
     assert row.kind_label == "Child in Need to Children in Care"
     assert (row.from_team_name, row.to_team_name) == ("CIN North", "Children in Care")
     assert row.anticipated_on == date(2026, 12, 1)
+
+
+def test_a_row_with_nobody_allocated_and_no_manager_names_nobody(world):
+    """The people on a row are read through left joins: nobody there is an empty name, never
+    the NULLs' "None None"; a person with no full name is named by their username."""
+    team = TeamFactory(name="No Manager Team", manager=None)
+    transfer = make_transfer(case=CaseFactory(current_team=team), requested_by=world.north_tm)
+    [row] = register_rows(weekly_transfers(user=None, week=W47).filter(pk=transfer.pk))
+    assert (row.social_worker, row.deputy_team_managers, row.team_manager) == ("", "", "")
+    nameless = UserFactory(first_name="", last_name="", username="duty.inbox")
+    team.manager = nameless
+    team.save()
+    [row] = register_rows(weekly_transfers(user=None, week=W47).filter(pk=transfer.pk))
+    assert row.team_manager == "duty.inbox"
 
 
 def test_the_historic_list_holds_closed_transfers_with_their_outcome_and_can_be_searched(world):
