@@ -97,7 +97,10 @@ class Bench:
         the same model."""
         from cases.models import Case
         from cases.selectors import _by_number, case_search
-        from deadlines.selectors import live_team_deadline_keys
+        from deadlines.selectors import (
+            live_team_deadline_keys,
+            visible_live_team_deadline_keys,
+        )
         from people.models import User
         from registers.selectors import Week, weekly_transfers
         from transfers.models import LIVE_STAGES, Transfer
@@ -214,6 +217,14 @@ class Bench:
                 "admin": "/admin/deadlines/deadline/",
                 # The page's one query: the keys of every live deadline it ranks.
                 "floor": lambda: live_team_deadline_keys(user=duty),
+            },
+            {
+                "name": "deadlines, service manager",
+                "user": users["sm.socialcare"],
+                "path": "/deadlines/",
+                "admin": "/admin/deadlines/deadline/",
+                # The page's main query: the keys it checks, orders and counts in the database.
+                "floor": lambda: visible_live_team_deadline_keys(user=users["sm.socialcare"]),
             },
             {
                 "name": "weekly list, team manager",

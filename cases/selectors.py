@@ -167,20 +167,23 @@ def visible_case_ids(user: User) -> QuerySet | None:
     return first.union(*rest, all=True)
 
 
-def rows_of_visible_cases(rows: QuerySet, user: User) -> QuerySet:
+def rows_of_visible_cases(rows: QuerySet, user: User, *, caseless: bool = False) -> QuerySet:
     """`rows` of another table (its `case` a foreign key) narrowed to those whose case the user
     sees, by visible_case_ids; for a service manager, who sees every team of their service
     across the county (more than half the cases at 100,000), by each row's case joined and
     its team, worker or involvement tested on it, as the ids were then most of the cases and
-    were read into the query one by one (the weekly list's count 112 to 56 ms, issue 14)."""
+    were read into the query one by one (the weekly list's count 112 to 56 ms, issue 14).
+    `caseless`: rows about no case (a deadline of a team's own) are kept too."""
+    none = Q(case__isnull=True) if caseless else Q(pk__in=[])
     if user.is_authenticated and user.is_active and user_scope(user) == Scope.SERVICE:
         return rows.filter(
-            Q(case__current_team_id__in=sorted(_visible_team_ids(user)))
+            none
+            | Q(case__current_team_id__in=sorted(_visible_team_ids(user)))
             | Q(case__allocated_worker_id=user.pk)
             | Q(case_id__in=union_of(_involvement_branches(user)))
         )
     visible = visible_case_ids(user)
-    return rows if visible is None else rows.filter(case_id__in=visible)
+    return rows if visible is None else rows.filter(none | Q(case_id__in=visible))
 
 
 def visible_case_test(user: User):

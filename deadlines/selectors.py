@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from casetransfer.ranking import OrderedRows, RankedRows, union_of
 from people.models import User
-from people.selectors import teams_visible_to
+from people.roles import Scope
+from people.selectors import teams_visible_to, user_scope
 
 from .models import Deadline, DeadlineStatus
 
@@ -107,21 +108,40 @@ def ranked_overdue(user: User, now: datetime | None = None) -> OrderedRows:
     return _ranked(user, _late(now))
 
 
+def _live_team_branches(user: User, team_id: int | None) -> tuple[QuerySet, QuerySet]:
+    """The live deadlines of the teams the user sees, and those they watch (each its index)."""
+    condition = Q(status__in=LIVE) & (Q(owner_team_id=team_id) if team_id else Q())
+    teams = Deadline.objects.filter(condition, owner_team__in=_team_ids(user))
+    watched = Deadline.objects.filter(condition, pk__in=_watched_by(user).values("deadline_id"))
+    return teams.order_by(), watched.order_by()
+
+
 def live_team_deadline_keys(*, user: User, team_id: int | None = None) -> QuerySet:
     """(id, due time, case id, case team id, case worker id) of the live deadlines of the
     teams the user sees and of those they watch: the deadlines page's one query."""
-    condition = Q(status__in=LIVE) & (Q(owner_team_id=team_id) if team_id else Q())
     fields = ("pk", "due_at", "case_id", "case__current_team_id", "case__allocated_worker_id")
-    teams = Deadline.objects.filter(condition, owner_team__in=_team_ids(user))
-    watched = Deadline.objects.filter(condition, pk__in=_watched_by(user).values("deadline_id"))
-    return teams.order_by().values_list(*fields).union(watched.order_by().values_list(*fields))
+    teams, watched = _live_team_branches(user, team_id)
+    return teams.values_list(*fields).union(watched.values_list(*fields))
 
 
-def ranked_live_team_deadlines(*, user: User, team_id: int | None = None) -> RankedRows:
-    """team_deadlines' live rows (the deadlines page as it opens), as ranked rows: the keys,
-    each row's case team and worker, are read in one union and the rows whose case the user
-    no longer sees are left out in Python (cases.selectors.visible_case_test), where the
-    query form checks each row against every case the user sees."""
+def ranked_live_team_deadlines(
+    *, user: User, team_id: int | None = None
+) -> RankedRows | OrderedRows:
+    """team_deadlines' live rows (the deadlines page as it opens), as ranked rows.
+
+    For most people the keys, each row's case team and worker, are read in one union and the
+    rows whose case the user no longer sees are left out in Python
+    (cases.selectors.visible_case_test), where the query form checks each row against every
+    case the user sees. A service manager's teams hold most of the county's live deadlines
+    (18,598 of 24,504 at 100,000 cases): read into Python they took 123 ms of the page's 230,
+    so for them the database checks, orders and counts the rows and sends the page's ids
+    (`_ranked_in_database`)."""
+    if user_scope(user) == Scope.SERVICE:
+        return _ranked_in_database(user, team_id)
+    return _ranked_in_python(user, team_id)
+
+
+def _ranked_in_python(user: User, team_id: int | None) -> RankedRows:
     from cases.selectors import visible_case_test
 
     sees = visible_case_test(user)
@@ -131,6 +151,22 @@ def ranked_live_team_deadlines(*, user: User, team_id: int | None = None) -> Ran
         if row[2] is None or sees(row[2], row[3], row[4])
     )
     return _soonest_first(keys, user)
+
+
+def visible_live_team_deadline_keys(*, user: User, team_id: int | None = None) -> QuerySet:
+    """(id, due time) of the live deadlines of the teams the user sees and of those they
+    watch, about no case or a case the user sees: `_ranked_in_database`'s keys."""
+    from cases.selectors import rows_of_visible_cases
+
+    return union_of(
+        rows_of_visible_cases(branch, user, caseless=True).values_list("pk", "due_at")
+        for branch in _live_team_branches(user, team_id)
+    )
+
+
+def _ranked_in_database(user: User, team_id: int | None) -> OrderedRows:
+    keys = visible_live_team_deadline_keys(user=user, team_id=team_id)
+    return OrderedRows(keys, order="2 ASC, 1 ASC", fetch=_fetch_for(user))
 
 
 def team_deadlines(

@@ -37,6 +37,7 @@ PAGES = {
     "inbox": ("cintm.north", "get", "/transfers/inbox/", None, 10),
     "transfer page": ("cintm.north", "get", "{transfer}", None, 18),
     "deadlines": ("dutytm", "get", "/deadlines/", None, 13),
+    "deadlines, service manager": ("sm.socialcare", "get", "/deadlines/", None, 13),
     "weekly list": ("cintm.north", "get", "/transfers/weekly/", None, 12),
     "weekly list, service manager": ("sm.socialcare", "get", "/transfers/weekly/", None, 13),
     "weekly list, everything visible": ("senioradmin", "get", "/transfers/weekly/", None, 12),

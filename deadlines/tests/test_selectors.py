@@ -87,3 +87,29 @@ def test_the_deadlines_page_hides_a_watched_deadline_whose_case_is_out_of_sight(
     deadline = DeadlineFactory(case=hidden_case, owner=org.owner, owner_team=org.team)
     deadline.watchers.add(org.other_owner)
     assert not team_deadlines(user=org.other_owner).exists()
+
+
+@pytest.mark.django_db
+def test_the_deadlines_page_ranks_alike_in_the_database_and_in_python():
+    """The deadlines page as it opens: a service manager's rows are checked, ordered and counted
+    by the database, everyone else's in Python (issue 14). Both ways give every demo user the
+    same rows in the same order, with and without a team filter, caseless deadlines included."""
+    from django.core.management import call_command
+
+    from deadlines.models import Deadline
+    from deadlines.selectors import _ranked_in_database, _ranked_in_python
+    from people.models import Team, User
+
+    call_command("seed_demo", cases=120, verbosity=0)
+    team = Team.objects.order_by("pk").first()
+    # One of the team's deadlines about no case (a team's own), which both ways keep.
+    caseless = Deadline.objects.filter(owner_team=team, status="open").order_by("pk").first()
+    Deadline.objects.filter(pk=caseless.pk).update(case=None)
+    for user in User.objects.all():
+        for team_id in (None, team.pk):
+            python = _ranked_in_python(user, team_id)
+            database = _ranked_in_database(user, team_id)
+            assert len(python) == len(database), (user.username, team_id)
+            assert [d.pk for d in python[: len(python)]] == [
+                d.pk for d in database[: len(database)]
+            ], (user.username, team_id)
