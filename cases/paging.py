@@ -12,6 +12,17 @@ class SinglePassPaginator(Paginator):
     index-only COUNT, then a LIMIT that walks the name index), which is cheaper than counting
     a whole table in a window."""
 
+    def get_page(self, number):
+        """Django's get_page, without its COUNT first (it checks the number against the number
+        of pages before reading the page): a page past the end, or a number below 1, shows
+        the last page, and only then is the total counted apart; not a number, the first."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
     def page(self, number):
         try:
             number = int(number)

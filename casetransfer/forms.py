@@ -26,11 +26,12 @@ class ManyOptionsSelect(forms.Select):
         wanted, has_selected = set(widget["value"]), False
         parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
         for option_value, option_label in self.choices:
+            option_value = "" if option_value is None else option_value  # as Django's optgroups
             grouped = isinstance(option_label, (list, tuple))
             if grouped:
                 parts.append(format_html('<optgroup label="{}">', option_value))
             for value_, label in option_label if grouped else [(option_value, option_label)]:
-                value_ = "" if value_ is None else str(value_)
+                value_ = str(value_)
                 selected = (not has_selected or self.allow_multiple_selected) and value_ in wanted
                 has_selected |= selected
                 marked = " selected" if selected else ""

@@ -85,14 +85,19 @@ def open_in_week(transfers: QuerySet, week: Week) -> QuerySet:
     )
 
 
+# Their labels; a value stored outside the choices is shown as it is (as get_..._display).
+PROCEEDINGS = {value: str(label) for value, label in CareProceedings.choices}
+LEGAL_STATUSES = {value: str(label) for value, label in LegalStatus.choices}
+
+
 def legal_proceedings(care_proceedings: str, legal_status: str) -> str:
     """Care proceedings and legal status, where there are any: 'Proceedings issued; Interim care
     order'."""
     parts = []
     if care_proceedings != CareProceedings.NONE:
-        parts.append(CareProceedings(care_proceedings).label)
+        parts.append(PROCEEDINGS.get(care_proceedings, care_proceedings))
     if legal_status != LegalStatus.NONE:
-        parts.append(LegalStatus(legal_status).label)
+        parts.append(LEGAL_STATUSES.get(legal_status, legal_status))
     return "; ".join(parts)
 
 

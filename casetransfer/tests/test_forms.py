@@ -164,7 +164,7 @@ def test_a_select_of_many_options_is_the_markup_djangos_select_writes(value):
         ("", "All teams"),
         (1, "Children's Centre North"),
         (2, 'Early Help "North" & <South>'),
-        ("Group", [(3, "In a group"), (2, "Listed twice: selected once")]),
+        ("Group", [(3, "In a group"), (2, "Listed twice: selected once"), (None, "None")]),
         (None, "No value"),
     ]
     attrs = {"id": "id_team", "class": "govuk-select", "aria-describedby": "id_team_hint"}

@@ -148,6 +148,17 @@ def test_a_row_with_nobody_allocated_and_no_manager_names_nobody(world):
     assert row.team_manager == "duty.inbox"
 
 
+def test_a_legal_status_outside_the_choices_is_shown_as_stored(world):
+    """As get_legal_status_display would: a value no choice names (an old import, say) is
+    shown as it is, never an error that takes the list or the weekly snapshot down."""
+    from cases.models import Case
+
+    transfer = make_transfer(case=world.north_case)
+    Case.objects.filter(pk=world.north_case.pk).update(legal_status="s20_legacy")
+    [row] = register_rows(weekly_transfers(user=None, week=W47).filter(pk=transfer.pk))
+    assert row.legal_proceedings == "Proceedings issued; s20_legacy"
+
+
 def test_the_historic_list_holds_closed_transfers_with_their_outcome_and_can_be_searched(world):
     make_transfer(case=world.north_case)  # live: not historic
     done = make_transfer(
