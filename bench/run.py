@@ -96,7 +96,7 @@ class Bench:
         """Each page: who opens it, how, its main query (the SQL floor) and the admin list of
         the same model."""
         from cases.models import Case
-        from cases.selectors import _by_number, case_search
+        from cases.selectors import BY_NAME, _by_number, case_search
         from deadlines.selectors import (
             live_team_deadline_keys,
             visible_live_team_deadline_keys,
@@ -185,7 +185,7 @@ class Bench:
                 "floor": lambda: (
                     Case.objects.filter(_by_number(sc_case.ics_number))
                     .select_related("current_team", "allocated_worker")
-                    .order_by("last_name", "first_name", "id")[:25]
+                    .order_by(*BY_NAME)[:25]
                 ),
                 "floor_plus_login": True,
             },

@@ -204,25 +204,17 @@ def visible_case_test(user: User):
 
 
 def sees_fresh_case(user: User, case: Case) -> bool:
-    """Whether the user sees `case`, a row just read from the database: the rule of
-    visible_case_test, asked about this one case. The teams the user sees are a few ids; the
-    cases a transfer involves them in can be thousands (a family practitioner's step-ups, a
-    team manager's transfers), so for a case outside those teams the database is asked whether
-    any of those ways names this case, not for all of them (issue 14: 40 ms of a case page)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user_scope(user) == Scope.ALL:
-        return True
-    if case.allocated_worker_id is not None and case.allocated_worker_id == user.pk:
-        return True
+    """Whether the user sees `case`, a row just read from the database: visible_among asked
+    about this one case. The teams the user sees are a few ids; the cases a transfer involves
+    them in can be thousands (a family practitioner's step-ups, a team manager's transfers),
+    so for a case outside those teams the database is asked whether any of those ways names
+    this case, not for all of them (issue 14: 40 ms of a case page). Within a GET the answer
+    is kept, or read from every id when the request has them already."""
+    row = (case.pk, case.current_team_id, case.allocated_worker_id)
     cache = request_cache.get()
     if cache is not None and ("ids", user.pk) in cache:  # this request has every id already
-        return visible_case_test(user)(case.pk, case.current_team_id, case.allocated_worker_id)
-    if case.current_team_id in _visible_team_ids(user):
-        return True
-    return once_per_request(
-        ("involved", user.pk, case.pk), lambda: bool(_involved_among(user, [case.pk]))
-    )
+        return visible_case_test(user)(*row)
+    return once_per_request(("sees", user.pk, case.pk), lambda: bool(visible_among(user, [row])))
 
 
 def sees_case_now(user: User, case: Case) -> bool:

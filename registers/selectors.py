@@ -85,9 +85,14 @@ def open_in_week(transfers: QuerySet, week: Week) -> QuerySet:
     )
 
 
-# Their labels; a value stored outside the choices is shown as it is (as get_..._display).
-PROCEEDINGS = {value: str(label) for value, label in CareProceedings.choices}
-LEGAL_STATUSES = {value: str(label) for value, label in LegalStatus.choices}
+def _labels(choices) -> dict[str, str]:
+    """Each value's label; callers show a value stored outside the choices as it is, as
+    get_..._display does."""
+    return {value: str(label) for value, label in choices}
+
+
+PROCEEDINGS = _labels(CareProceedings.choices)
+LEGAL_STATUSES = _labels(LegalStatus.choices)
 
 
 def legal_proceedings(care_proceedings: str, legal_status: str) -> str:
@@ -191,16 +196,10 @@ _WORKED_OUT = (
 )
 
 
-def _labels(model, field: str) -> dict[str, str]:
-    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
-
-
 def _name(values: dict, prefix: str) -> str:
     """A person's full name or, failing that, username (as `User.__str__`); "" for nobody (a
     left join's NULLs)."""
-    first, last, username = (
-        values[prefix + part] for part in ("first_name", "last_name", "username")
-    )
+    first, last, username = (values[prefix + part] for part in PERSON)
     if username is None:
         return ""
     return f"{first} {last}".strip() or username
@@ -227,8 +226,10 @@ def register_rows(transfers: QuerySet[Transfer]) -> list[RegisterRow]:
     a row names and one for the deputy team managers, whatever the number of rows. Reading them
     as model instances (seven joined models a row, each set up with its state machines) was
     half the weekly list's Python time (issue 14)."""
-    kinds, statuses = _labels(Transfer, "kind"), _labels(Transfer, "status")
-    stages = _labels(Transfer, "stage")
+    kinds, statuses, stages = (
+        _labels(Transfer._meta.get_field(field).flatchoices)
+        for field in ("kind", "status", "stage")
+    )
     read = list(transfers.values(*_READ.values(), *_WORKED_OUT))
     deputies = _assistant_team_managers({values["case__current_team_id"] for values in read})
     rows = []

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 from django.template import Context, Template
 
 from registers.selectors import RegisterRow
-from registers.templatetags.register_rows import day, moment
+from registers.templatetags.register_table import day, moment
 
 ROW = dict(
     transfer_id=7,
@@ -46,7 +46,7 @@ def test_dates_are_shown_as_the_date_filter_would_in_london_time():
 
 
 def render(row, **flags) -> str:
-    template = Template("{% load register_rows %}{% register_cells row printing historic %}")
+    template = Template("{% load register_table %}{% register_cells row printing historic %}")
     return template.render(Context({"row": row, **flags}))
 
 
