@@ -40,14 +40,21 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
 
 
+# Columns the database keeps itself (a transfer's or a deadline's case team: triggers, cases
+# migration 0008): an instance's copy may be stale, and no step of anybody's changes them.
+KEPT_BY_THE_DATABASE = frozenset({"case_team"})
+
+
 def _tracked_fields(instance: models.Model) -> list[models.Field]:
-    """Every stored field but the bookkeeping ones (the id, auto-set timestamps)."""
+    """Every stored field but the bookkeeping ones (the id, auto-set timestamps, the columns
+    the database keeps)."""
     return [
         field
         for field in instance._meta.concrete_fields
         if not field.primary_key
         and not getattr(field, "auto_now", False)
         and not getattr(field, "auto_now_add", False)
+        and field.name not in KEPT_BY_THE_DATABASE
     ]
 
 

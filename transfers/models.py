@@ -187,11 +187,32 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     # deadlines.services.refresh_next_due whenever one starts, is met, cancelled or moved: the
     # lists sort by it without working it out row by row (issue 14). Never written by save().
     next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The case's current team, kept true by the database (triggers: cases migration 0008) on
+    # every insert and every move of the case: a service manager's lists keep the rows whose
+    # case they see without joining every row's case (issue 14). Read it in queries only: an
+    # instance's copy is not refreshed, and save() never writes it.
+    case_team = models.ForeignKey(
+        "people.Team",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "to_team"]),
+            # The cases a live transfer to some teams involves, read from the index alone: the
+            # involvement branch of every visibility check (cases.selectors).
+            models.Index(
+                fields=["to_team"],
+                include=["case"],
+                condition=models.Q(status__in=LIVE),
+                name="live_transfer_to_team_case",
+            ),
             models.Index(fields=["case", "status"]),
             models.Index(fields=["stage", "to_team"]),
             # The live transfers of one kind (a few hundred of 30,000 at 100,000 cases): the
@@ -214,13 +235,14 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         return f"{self.get_kind_display()} {self.pk} for {self.case}"
 
     def save(self, *args, **kwargs):
-        # next_due_at belongs to the deadline services: a copy held in memory while a deadline
-        # started would otherwise write the old value back.
+        # next_due_at belongs to the deadline services, case_team to the database: a copy held
+        # in memory while a deadline started or the case moved would otherwise write the old
+        # value back.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "next_due_at"
+                if not f.primary_key and f.name not in ("next_due_at", "case_team")
             ]
         super().save(*args, **kwargs)
 
