@@ -109,10 +109,14 @@ def ranked_overdue(user: User, now: datetime | None = None) -> OrderedRows:
 
 
 def _live_team_branches(user: User, team_id: int | None) -> tuple[QuerySet, QuerySet]:
-    """The live deadlines of the teams the user sees, and those they watch (each its index)."""
+    """The live deadlines of the teams the user sees, and those they watch in other teams
+    (each its index). No row is in both, so their union need not look for rows twice (UNION
+    ALL: 5 of a service manager's 34 ms at 100,000 cases went on it, issue 14)."""
     condition = Q(status__in=LIVE) & (Q(owner_team_id=team_id) if team_id else Q())
     teams = Deadline.objects.filter(condition, owner_team__in=_team_ids(user))
-    watched = Deadline.objects.filter(condition, pk__in=_watched_by(user).values("deadline_id"))
+    watched = Deadline.objects.filter(
+        condition, pk__in=_watched_by(user).values("deadline_id")
+    ).exclude(owner_team__in=_team_ids(user))
     return teams.order_by(), watched.order_by()
 
 
@@ -121,7 +125,7 @@ def live_team_deadline_keys(*, user: User, team_id: int | None = None) -> QueryS
     teams the user sees and of those they watch: the deadlines page's one query."""
     fields = ("pk", "due_at", "case_id", "case__current_team_id", "case__allocated_worker_id")
     teams, watched = _live_team_branches(user, team_id)
-    return teams.values_list(*fields).union(watched.values_list(*fields))
+    return teams.values_list(*fields).union(watched.values_list(*fields), all=True)
 
 
 def ranked_live_team_deadlines(
@@ -158,10 +162,11 @@ def visible_live_team_deadline_keys(*, user: User, team_id: int | None = None) -
     watch, about no case or a case the user sees: `_ranked_in_database`'s keys."""
     from cases.selectors import rows_of_visible_cases
 
-    return union_of(
+    teams, watched = (
         rows_of_visible_cases(branch, user, caseless=True).values_list("pk", "due_at")
         for branch in _live_team_branches(user, team_id)
     )
+    return teams.union(watched, all=True)
 
 
 def _ranked_in_database(user: User, team_id: int | None) -> OrderedRows:

@@ -113,3 +113,14 @@ def test_the_deadlines_page_ranks_alike_in_the_database_and_in_python():
             assert [d.pk for d in python[: len(python)]] == [
                 d.pk for d in database[: len(database)]
             ], (user.username, team_id)
+
+
+def test_a_deadline_of_the_readers_team_they_also_watch_is_listed_once(org, visit):
+    """The team's rows and the watched rows are joined without looking for a row twice (UNION
+    ALL): the watched ones leave out those of the reader's teams."""
+    from deadlines.selectors import _ranked_in_database, _ranked_in_python
+
+    visit.watchers.add(org.owner)
+    for ranked in (_ranked_in_python(org.owner, None), _ranked_in_database(org.owner, None)):
+        assert len(ranked) == 1
+        assert [d.pk for d in ranked[:1]] == [visit.pk]
