@@ -42,6 +42,11 @@ class ManyOptionsSelect(forms.Select):
         return mark_safe("\n".join(parts))  # noqa: S308 -- every part escaped by format_html
 
 
+# crispy-forms-gds styles a widget by its class name: "select" becomes govuk-select, and only a
+# widget named "Select" with an error is marked as in error. This one answers to that name.
+ManyOptionsSelect.__name__ = ManyOptionsSelect.__qualname__ = "Select"
+
+
 class NamedChoiceIterator(ModelChoiceIterator):
     """The choices of a model whose label is its name (`__str__`), read as (pk, name) pairs
     rather than model instances: a filter of a county's 150 teams (issue 14)."""

@@ -2,6 +2,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 
+from casetransfer.forms import ManyOptionsSelect, NamedModelChoiceField
 from people.models import Team
 
 STATUS_CHOICES = [
@@ -14,8 +15,9 @@ STATUS_CHOICES = [
 
 
 class TeamDeadlinesForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All")
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    # Options written from the teams' names (a service manager filters among 80 teams).
+    team = NamedModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All")
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, widget=ManyOptionsSelect)
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)

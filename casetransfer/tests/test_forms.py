@@ -202,3 +202,25 @@ def test_the_filter_selects_are_styled_as_govuk_selects():
     selects = re.findall(r"<select[^>]*>", html)
     assert len(selects) == 2
     assert all('class="govuk-select"' in select for select in selects)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "form_path", ["cases.forms.CaseSearchForm", "deadlines.forms.TeamDeadlinesForm"]
+)
+def test_a_filter_select_with_an_error_is_marked_as_django_select_is(form_path):
+    """A team no longer offered (a stale link) is an error on the select, styled as on
+    Django's own Select: the red border, and the message it is described by."""
+    from django.utils.module_loading import import_string
+
+    from people.models import Team
+    from people.tests.factories import TeamFactory
+
+    TeamFactory(name="CIN North")
+    form = import_string(form_path)({"team": "999999"}, teams=Team.objects.all())
+    assert not form.is_valid()
+    html = Template("{% load crispy_forms_tags %}{% crispy form %}").render(Context({"form": form}))
+    (team,) = re.findall(r'<select name="team"[^>]*>', html)
+    assert 'class="govuk-select govuk-input--error"' in team
+    assert 'aria-describedby="id_team_1_error"' in team
+    assert 'aria-invalid="true"' in team
