@@ -61,7 +61,8 @@ def _involved_among(user: User, case_ids: list[int]) -> set[int]:
     """Which of these cases any way of being involved names: the same branches, each asked
     only about them (by its case index)."""
     branches = union_of(
-        branch.filter(case_id__in=case_ids) for branch in _involvement_branches(user)
+        (branch.filter(case_id__in=case_ids) for branch in _involvement_branches(user)),
+        repeats=True,  # gathered into a set
     )
     return {row["case_id"] for row in branches}
 
@@ -183,13 +184,15 @@ def rows_of_visible_cases(rows: QuerySet, user: User, *, caseless: bool = False)
         if _keeps_case_team(rows.model):
             allocated = Case.objects.filter(allocated_worker_id=user.pk).values("pk")
             return rows.filter(
-                none | Q(case_team_id__in=teams) | Q(case_id__in=union_of([allocated, *involved]))
+                none
+                | Q(case_team_id__in=teams)
+                | Q(case_id__in=union_of([allocated, *involved], repeats=True))
             )
         return rows.filter(
             none
             | Q(case__current_team_id__in=teams)
             | Q(case__allocated_worker_id=user.pk)
-            | Q(case_id__in=union_of(involved))
+            | Q(case_id__in=union_of(involved, repeats=True))
         )
     visible = visible_case_ids(user)
     return rows if visible is None else rows.filter(none | Q(case_id__in=visible))

@@ -114,9 +114,11 @@ class OrderedRows:
         return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
-def union_of(branches: Iterable[QuerySet]) -> QuerySet:
+def union_of(branches: Iterable[QuerySet], *, repeats: bool = False) -> QuerySet:
     """One query over `branches` (each a .values() or .values_list() of the same columns, each
     served by its own index): their UNION, or the one branch alone. An OR of their conditions
-    across joins would scan every candidate row (issue 14)."""
+    across joins would scan every candidate row (issue 14). `repeats`: a row in two branches
+    may come twice (UNION ALL), for a subquery of `IN (...)`, which does not mind, and is
+    spared grouping every row first (a service manager's 14,000 involved cases: 2 ms)."""
     first, *rest = (branch.order_by() for branch in branches)
-    return first.union(*rest) if rest else first
+    return first.union(*rest, all=repeats) if rest else first
