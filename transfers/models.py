@@ -218,8 +218,14 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
             # The live transfers of one kind (a few hundred of 30,000 at 100,000 cases): the
             # Child in Need to Children in Care ones worked through for "waiting on you".
             models.Index(fields=["kind", "stage"], name="transfer_kind_stage"),
-            # The weekly list's default order: by next deadline, then id.
-            models.Index(fields=["next_due_at", "id"], name="transfer_next_due"),
+            # The weekly list's default order: by next deadline, then id; with the columns
+            # that choose a week's rows and whose case they are about, so the list is read
+            # from the index alone (a service manager's 18,700 rows: 21 to 11 ms, issue 14).
+            models.Index(
+                fields=["next_due_at", "id"],
+                include=["created_at", "stage", "closed_at", "case_team", "case"],
+                name="transfer_next_due",
+            ),
         ]
         permissions = [("view_duty_queue", "Can see the Social Care duty queue")]
         constraints = [
