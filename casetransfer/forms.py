@@ -44,7 +44,7 @@ class ManyOptionsSelect(forms.Select):
 
 # crispy-forms-gds styles a widget by its class name: "select" becomes govuk-select, and only a
 # widget named "Select" with an error is marked as in error. This one answers to that name.
-ManyOptionsSelect.__name__ = ManyOptionsSelect.__qualname__ = "Select"
+ManyOptionsSelect.__name__ = "Select"
 
 
 class NamedChoiceIterator(ModelChoiceIterator):

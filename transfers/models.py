@@ -241,9 +241,10 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         return f"{self.get_kind_display()} {self.pk} for {self.case}"
 
     def save(self, *args, **kwargs):
-        # next_due_at belongs to the deadline services, case_team to the database: a copy held
-        # in memory while a deadline started or the case moved would otherwise write the old
-        # value back.
+        # next_due_at belongs to the deadline services: a copy held in memory while a deadline
+        # started would otherwise write the old value back. case_team belongs to the database,
+        # whose trigger works it out again on any write of it (so a Deadline, saved whole,
+        # keeps it right too); left out here as well, so a transfer's save never asks.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name

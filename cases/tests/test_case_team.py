@@ -157,3 +157,74 @@ def test_the_service_managers_lists_follow_their_cases_moves():
         elsewhere = next(team for team in teams if team.service != case.current_team.service)
         Case.objects.filter(pk=case.pk).update(current_team=elsewhere)
     check()
+
+
+def test_the_triggers_that_keep_it_are_in_place():
+    """A later migration that rebuilds one of the tables (SQLite remakes a table to alter it,
+    dropping its triggers) would leave rows with a stale team, silently: this fails instead."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        names = {name for (name,) in cursor.fetchall()}
+    expected = (
+        {"transfers_transfer_case_team", "deadlines_deadline_case_team", "cases_case_team_moved"}
+        if connection.vendor == "postgresql"
+        else {
+            f"{table}_case_team_{event}"
+            for table in ("transfers_transfer", "deadlines_deadline")
+            for event in ("insert", "update")
+        }
+        | {"cases_case_team_moved"}
+    )
+    assert expected <= names
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_written_while_its_case_moves_waits_and_takes_the_new_team():
+    """Two connections: one moves the case and holds its transaction open; the other starts a
+    deadline about the case meanwhile. The insert waits for the move to commit (the trigger
+    share-locks the case as it reads it) and takes the new team; unlocked, it read the old
+    team, and the move, not seeing the uncommitted row, left it there."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    case = CaseFactory()
+    new_team = TeamFactory()
+    moved, committed_at, inserted = threading.Event(), [], []
+
+    def move():
+        try:
+            with transaction.atomic():
+                Case.objects.filter(pk=case.pk).update(current_team=new_team)
+                moved.set()
+                time.sleep(1.5)  # the other connection inserts meanwhile
+            committed_at.append(time.monotonic())
+        finally:
+            connection.close()
+
+    def insert():
+        try:
+            moved.wait(timeout=10)
+            started = time.monotonic()
+            deadline = DeadlineFactory(case=case, owner_team=case.current_team)
+            inserted.append((started, time.monotonic(), deadline))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move), threading.Thread(target=insert)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    (started, finished, deadline) = inserted[0]
+    assert started < committed_at[0], "the insert began while the move was uncommitted"
+    assert finished >= committed_at[0] - 0.05, "and waited for it"
+    assert case_team_of(deadline) == new_team.pk

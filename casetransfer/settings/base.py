@@ -214,7 +214,6 @@ CONFERENCE_UPLOAD_MAX_BYTES = env.int("CONFERENCE_UPLOAD_MAX_BYTES", default=20 
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
-# crispy-forms-gds styles a widget by its class's name: ours (casetransfer.forms) as Select's.
 CRISPY_GDS_FRONTEND_VERSION = "5.14.0"
 
 # Email: the console by default; SMTP in production. The timeout keeps a hung server from
