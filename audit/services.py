@@ -40,8 +40,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
 
 
-# Columns the database keeps itself (a transfer's or a deadline's case team: triggers, cases
-# migration 0008): an instance's copy may be stale, and no step of anybody's changes them.
+# Columns the database keeps itself (a transfer's or a deadline's case team: cases.case_team,
+# cases migration 0008): an instance's copy may be stale, and no step of anybody's changes them.
 KEPT_BY_THE_DATABASE = frozenset({"case_team"})
 
 

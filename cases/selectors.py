@@ -15,6 +15,7 @@ from people.models import Team, User
 from people.roles import Scope
 from people.selectors import own_teams, team_ids_visible_to, teams_of, user_scope
 
+from .case_team import ROWS_KEEPING_CASE_TEAM
 from .choices import Involvement
 from .models import UNALLOCATED_ORDER, Allocation, Case
 
@@ -196,12 +197,6 @@ def rows_of_visible_cases(rows: QuerySet, user: User, *, caseless: bool = False)
         )
     visible = visible_case_ids(user)
     return rows if visible is None else rows.filter(none | Q(case_id__in=visible))
-
-
-# The tables whose rows hold their case's current team (`case_team`), kept by the database
-# (cases migration 0008). Named here, not found by a field's name, so no other table's column
-# of that name is trusted to say who sees a row.
-ROWS_KEEPING_CASE_TEAM = frozenset({"transfers.transfer", "deadlines.deadline"})
 
 
 def _keeps_case_team(model) -> bool:

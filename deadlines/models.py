@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from cases.case_team import case_team_field
+
 from .rules import DEFAULT_RULES, Kind, Unit
 
 
@@ -131,17 +133,8 @@ class Deadline(ConcurrentTransitionMixin, models.Model):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
     )
-    # The case's current team, kept true by the database (triggers: cases migration 0008), as
-    # Transfer.case_team: read it in queries only.
-    case_team = models.ForeignKey(
-        "people.Team",
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        editable=False,
-        db_index=False,
-        related_name="+",
-    )
+    # The case's current team, kept by the database (cases.case_team).
+    case_team = case_team_field()
     anchor_at = models.DateTimeField(help_text="The event that started the clock.")
     due_at = models.DateTimeField(db_index=True)
     status = FSMField(

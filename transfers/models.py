@@ -10,6 +10,8 @@ from django.db import models
 from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from cases.case_team import case_team_field
+
 from . import permissions as can
 
 
@@ -187,19 +189,8 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     # deadlines.services.refresh_next_due whenever one starts, is met, cancelled or moved: the
     # lists sort by it without working it out row by row (issue 14). Never written by save().
     next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The case's current team, kept true by the database (triggers: cases migration 0008) on
-    # every insert and every move of the case: a service manager's lists keep the rows whose
-    # case they see without joining every row's case (issue 14). Read it in queries only: an
-    # instance's copy is not refreshed, and save() never writes it.
-    case_team = models.ForeignKey(
-        "people.Team",
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        editable=False,
-        db_index=False,
-        related_name="+",
-    )
+    # The case's current team, kept by the database (cases.case_team); save() never writes it.
+    case_team = case_team_field()
 
     class Meta:
         ordering = ["-created_at"]
