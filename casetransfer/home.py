@@ -11,6 +11,7 @@ from conferences.selectors import conference_work
 from deadlines.selectors import ranked_due_soon, ranked_overdue
 from escalations.selectors import answers_escalations, escalations_to_answer
 from people.models import User
+from people.selectors import own_teams
 from transfers.selectors import ranked_needing_action, ranked_raised_by
 
 PANEL_SIZE = 10
@@ -87,7 +88,8 @@ def home_panels(user: User) -> list[Panel]:
                 link_text="Search all cases in your teams",
             )
         )
-    if user.is_manager:
+    if user.is_manager and own_teams(user):
+        # "In your teams": a manager of no team (an assistant director) has none to show.
         panels.append(
             _panel(
                 "unallocated",

@@ -238,6 +238,17 @@ def test_home_shows_a_manager_the_unallocated_cp_case_first(client, setup):
     assert panel.items[0] == cp
 
 
+def test_home_shows_no_unallocated_panel_to_a_manager_of_no_team(client, setup):
+    """An assistant director manages the service, not a team: "Cases waiting for allocation in
+    your teams (0)" told them nothing."""
+    director = UserFactory(username="ad", roles=[Role.ASSISTANT_DIRECTOR])
+    assert director.is_manager
+    client.force_login(director)
+    response = client.get(reverse("home"))
+    assert "unallocated" not in [p.key for p in response.context["panels"]]
+    assert "waiting for allocation in your teams" not in response.content.decode()
+
+
 def test_home_shows_a_worker_their_cases(client, setup):
     case = CaseFactory(
         current_team=setup["mine"], allocated_worker=setup["worker"], date_of_birth=date(2012, 1, 1)
