@@ -257,3 +257,14 @@ def test_home_shows_a_worker_their_cases(client, setup):
     response = client.get(reverse("home"))
     panel = next(p for p in response.context["panels"] if p.key == "my_cases")
     assert panel.items == [case]
+
+
+def test_a_list_of_thousands_says_how_many_with_a_thousands_separator(client, setup, monkeypatch):
+    """Counts are written as people write them: "18,597 cases", not "18597 cases"."""
+    from django.core.paginator import Paginator
+
+    CaseFactory(current_team=setup["mine"])
+    monkeypatch.setattr(Paginator, "count", 18597)
+    client.force_login(setup["manager"])
+    page = client.get(reverse("cases:list")).content.decode()
+    assert "18,597 cases" in page
