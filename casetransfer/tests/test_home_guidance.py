@@ -36,3 +36,17 @@ def test_a_mash_team_manager_learns_what_mash_does(client, make_user):
     client.force_login(make_user(roles=[Role.TEAM_MANAGER], teams=[mash]))
     content = client.get("/").content.decode()
     assert "MASH receives transfer-in requests" in content
+
+
+def test_a_panels_count_in_thousands_has_a_thousands_separator(client, make_user, monkeypatch):
+    """'(4,144)' and 'Showing 1 of 4,144', as people write numbers."""
+    from cases.tests.factories import CaseFactory
+    from casetransfer import views
+    from casetransfer.home import Panel
+
+    panel = Panel(key="unallocated", title="Waiting", items=[CaseFactory()], total=4144)
+    monkeypatch.setattr(views, "home_panels", lambda user: [panel])
+    client.force_login(make_user(roles=[Role.SOCIAL_WORKER]))
+    content = client.get("/").content.decode()
+    assert "(4,144)" in content
+    assert "Showing 1 of 4,144." in content
