@@ -113,10 +113,11 @@ def _live_team_branches(user: User, team_id: int | None) -> tuple[QuerySet, Quer
     (each its index). No row is in both, so their union need not look for rows twice (UNION
     ALL: 5 of a service manager's 34 ms at 100,000 cases went on it, issue 14)."""
     condition = Q(status__in=LIVE) & (Q(owner_team_id=team_id) if team_id else Q())
-    teams = Deadline.objects.filter(condition, owner_team__in=_team_ids(user))
+    team_ids = _team_ids(user)
+    teams = Deadline.objects.filter(condition, owner_team__in=team_ids)
     watched = Deadline.objects.filter(
         condition, pk__in=_watched_by(user).values("deadline_id")
-    ).exclude(owner_team__in=_team_ids(user))
+    ).exclude(owner_team__in=team_ids)
     return teams.order_by(), watched.order_by()
 
 

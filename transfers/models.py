@@ -189,7 +189,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
     # deadlines.services.refresh_next_due whenever one starts, is met, cancelled or moved: the
     # lists sort by it without working it out row by row (issue 14). Never written by save().
     next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The case's current team, kept by the database (cases.case_team); save() never writes it.
+    # The case's current team, kept by the database (cases.case_team).
     case_team = case_team_field()
 
     class Meta:
@@ -233,14 +233,13 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
 
     def save(self, *args, **kwargs):
         # next_due_at belongs to the deadline services: a copy held in memory while a deadline
-        # started would otherwise write the old value back. case_team belongs to the database,
-        # whose trigger works it out again on any write of it (so a Deadline, saved whole,
-        # keeps it right too); left out here as well, so a transfer's save never asks.
+        # started would otherwise write the old value back. (case_team needs no such care: the
+        # database works it out again on any write of it.)
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in ("next_due_at", "case_team")
+                if not f.primary_key and f.name != "next_due_at"
             ]
         super().save(*args, **kwargs)
 
