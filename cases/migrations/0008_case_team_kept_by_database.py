@@ -15,7 +15,7 @@ later migration that rebuilds one of the three tables (Django's table remake dro
 triggers): cases/tests/test_case_team.py checks that the five are there.
 
 The tables are locked against writes for the migration (PostgreSQL), so no row is written
-between the fill and the triggers: 36 s for a million deadline rows on the benchmark machine.
+between the fill and the triggers: 27 s for a million deadline rows on the benchmark machine.
 """
 
 from django.db import migrations
