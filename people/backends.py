@@ -2,7 +2,7 @@
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 
 
 class ModelBackendOneQuery(ModelBackend):
@@ -13,6 +13,9 @@ class ModelBackendOneQuery(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
+        fresh = not hasattr(user_obj, "_perm_cache") and "role_names" not in user_obj.__dict__
+        if fresh and not user_obj.is_superuser:
+            user_obj.role_names  # noqa: B018 -- reads the roles, and keeps the permissions
         if not hasattr(user_obj, "_perm_cache"):
             perms = Permission.objects.all()
             if not user_obj.is_superuser:
@@ -28,3 +31,21 @@ class ModelBackendOneQuery(ModelBackend):
             rows = perms.values_list("content_type__app_label", "codename").order_by()
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows}
         return user_obj._perm_cache
+
+
+def roles_and_permissions(user_obj) -> frozenset[str]:
+    """The names of a person's roles (groups), their permissions read in the same query: every
+    signed-in page asks both (the reader's scope, the menu), one query where they took two
+    (issue 14). The permissions are kept on the user as ModelBackendOneQuery keeps them, for an
+    active person who is not a superuser (a superuser has every permission, an inactive person
+    none, without asking)."""
+    roles = Group.objects.filter(user=user_obj).values_list(
+        "name", "permissions__content_type__app_label", "permissions__codename"
+    )
+    own = Permission.objects.filter(user=user_obj).values_list(
+        Value(None, output_field=CharField()), "content_type__app_label", "codename"
+    )
+    rows = list(roles.order_by().union(own.order_by(), all=True))
+    if user_obj.is_active and not user_obj.is_superuser and not hasattr(user_obj, "_perm_cache"):
+        user_obj._perm_cache = {f"{app}.{codename}" for _, app, codename in rows if codename}
+    return frozenset(name for name, _, _ in rows if name is not None)

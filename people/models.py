@@ -58,7 +58,9 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        return frozenset(self.groups.values_list("name", flat=True))
+        from .backends import roles_and_permissions
+
+        return roles_and_permissions(self)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_names.intersection(roles))

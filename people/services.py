@@ -39,6 +39,7 @@ def user_set_roles(*, user: User, roles: list[str], by: User | None) -> None:
             actor=by, action="user.roles", subject=user, changes={"roles": [before, after]}
         )
     user.__dict__.pop("role_names", None)
+    user.__dict__.pop("_perm_cache", None)
 
 
 @transaction.atomic
