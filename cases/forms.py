@@ -1,8 +1,15 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout
 from django import forms
+from django.utils.safestring import mark_safe
 
-from casetransfer.forms import ManyOptionsSelect, NamedModelChoiceField, TextField
+from casetransfer.forms import (
+    ManyOptionsSelect,
+    NamedModelChoiceField,
+    TextField,
+    govuk_button,
+    govuk_field,
+)
 from people.models import Team, User
 
 from .choices import PlanType
@@ -23,10 +30,14 @@ class CaseSearchForm(forms.Form):
         widget=ManyOptionsSelect,
     )
 
-    def __init__(self, *args, teams=None, **kwargs):
+    def __init__(self, *args, teams=None, team_choices=None, **kwargs):
+        """`teams`: the teams a reader may filter by; `team_choices`: their (id, name), by name,
+        when already read (people.selectors.team_choices_visible_to)."""
         super().__init__(*args, **kwargs)
         if teams is not None:
             self.fields["team"].queryset = teams
+        if team_choices is not None:
+            self.fields["team"].choices = [("", self.fields["team"].empty_label), *team_choices]
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.layout = Layout(
@@ -35,6 +46,21 @@ class CaseSearchForm(forms.Form):
             Field.select("plan_type"),
             Button("search", "Search", css_class="govuk-button--secondary"),
             Button("clear", "Clear search", css_class="govuk-button--secondary"),
+        )
+
+    def as_govuk(self) -> str:
+        """The fields and buttons of the helper's layout, as crispy-forms-gds writes them,
+        without its templates (casetransfer.forms.govuk_field): the case list's form."""
+        return mark_safe(  # noqa: S308 -- every value escaped, as the templates escape them
+            "\n".join(
+                [
+                    govuk_field(self["q"], width=Fluid.for_input(Fluid.FULL)),
+                    govuk_field(self["team"]),
+                    govuk_field(self["plan_type"]),
+                    govuk_button("search", "Search", secondary=True),
+                    govuk_button("clear", "Clear search", secondary=True),
+                ]
+            )
         )
 
 

@@ -1,8 +1,13 @@
-"""A paginator that runs a search once: the page's rows carry the total (COUNT(*) OVER ()),
-instead of a COUNT query that repeats the search before the page query runs it again."""
+"""Paginators for long lists (issue 14). SinglePassPaginator runs a search once: the page's rows
+carry the total (COUNT(*) OVER ()), instead of a COUNT query that repeats the search before the
+page query runs it again. CountedSoFar pages a list that can be county-wide, counting it only
+as far as a thousand rows."""
+
+from collections.abc import Callable, Iterable
+from functools import cached_property
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Window
+from django.db.models import Count, QuerySet, Window
 
 
 class SinglePassPaginator(Paginator):
@@ -46,3 +51,76 @@ class SinglePassPaginator(Paginator):
         else:
             raise EmptyPage("That page contains no results")
         return self._get_page(rows, number, self)
+
+
+class CountedSoFar(Paginator):
+    """Pages a list that may run to tens of thousands of rows (what a service manager, an
+    assistant director or a senior administrator sees of a county), counting it only so far.
+
+    One query reads the ids of the list's first rows, in its order: at least `CAP`, and one page
+    past the page asked, so the pager knows whether there is a next page. Up to `CAP` rows the
+    total is exact; beyond it the page says "more than 1,000" and offers the pages it knows of
+    and Next, and a filter narrows the list to an exact count. Then `fetch` reads the page's
+    rows whole, by primary key. Counting every row grows with the county: at ten times the
+    largest county a service manager's deadlines page counted 18,597 rows on each opening
+    (26 ms of its 41), where its first thousand are read down an index in 1 or 2 ms (issue 14).
+
+    `first_ids(n)`: the ids of the list's first n rows, in order. `fetch(ids)`: those rows, in
+    the order of `ids` (`in_order_of`)."""
+
+    CAP = 1000
+
+    def __init__(
+        self,
+        first_ids: Callable[[int], list[int]],
+        fetch: Callable[[list[int]], Iterable],
+        per_page: int,
+        **kwargs,
+    ) -> None:
+        super().__init__([], per_page, **kwargs)
+        self._first_ids = first_ids
+        self._fetch = fetch
+        self.reach = self.CAP
+
+    def _reach_for(self, number) -> None:
+        """Far enough to count the page asked and to know whether one follows it; set before
+        the ids are read (a page number past the end then shows the last page read)."""
+        if "_ids" in self.__dict__:
+            return
+        try:
+            asked = max(int(number), 1)
+        except (TypeError, ValueError):
+            asked = 1
+        self.reach = max(self.CAP, (asked + 1) * self.per_page)
+
+    def get_page(self, number):
+        self._reach_for(number)
+        return super().get_page(number)
+
+    @cached_property
+    def _ids(self) -> list[int]:
+        return list(self._first_ids(self.reach + 1))
+
+    @cached_property
+    def count(self) -> int:
+        """The rows counted: every row, or `reach` and one more when there are more."""
+        return len(self._ids)
+
+    @property
+    def exact(self) -> bool:
+        """Whether `count` is the list's total (else there are more than `reach`)."""
+        return self.count <= self.reach
+
+    def page(self, number):
+        self._reach_for(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = self._ids[bottom : bottom + self.per_page]
+        return self._get_page(list(self._fetch(ids)), number, self)
+
+
+def in_order_of(ids: list[int], rows: QuerySet) -> list:
+    """The rows of `rows` whose primary keys are `ids`, in that order; asked even for no ids (no
+    row has id 0), so a list costs the same queries whether it is empty or full."""
+    by_pk = {row.pk: row for row in rows.filter(pk__in=ids or [0])}
+    return [by_pk[pk] for pk in ids if pk in by_pk]

@@ -310,6 +310,8 @@ def _name_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
 
 
 BY_NAME = ("last_name", "first_name", "id")
+# What a list of cases shows of each beside the case itself.
+CASE_LIST_RELATED = ("current_team", "allocated_worker")
 # A case number names one child; a number's first characters may name a few. Up to this many
 # matches are checked one by one against who the reader sees (`visible_among`).
 FEW_NUMBERED = 50
@@ -317,8 +319,10 @@ FEW_NUMBERED = 50
 
 def case_search(
     *, user: User, query: str = "", team_id: int | None = None, plan_type: str = ""
-) -> QuerySet[Case]:
-    """Search by name or any case number; filter by team and plan type."""
+) -> QuerySet[Case] | list[Case]:
+    """Search by name or any case number; filter by team and plan type. A search by number
+    whose matches are few comes back as the cases themselves, in name order (a list: read
+    whole, then checked against who the user sees; `_few_numbered`)."""
     filters = Q()
     if team_id:
         filters &= Q(current_team_id=team_id)
@@ -329,32 +333,34 @@ def case_search(
         filters &= _by_number(query)
         found = _few_numbered(user, filters)
         if found is not None:
-            cases = Case.objects.filter(pk__in=found)
-            return cases.select_related("current_team", "allocated_worker").order_by(*BY_NAME)
+            return found
     cases = cases_visible_to(user).filter(filters)
-    cases = cases.select_related("current_team", "allocated_worker")
+    cases = cases.select_related(*CASE_LIST_RELATED)
     if query and not NUMBER_QUERY.match(query):
         return _name_search(cases, query)
     return cases.order_by(*BY_NAME)
 
 
-def _few_numbered(user: User, filters: Q) -> list[int] | None:
-    """The ids of the cases matching a search by number that the user sees, when the matches
-    are few: read them (the number indexes), then ask who sees them of those cases alone, not
-    the cases the user sees of every case (their teams, and the thousands a transfer involves
-    them in, built into the query: about half the time of a search by number; issue 14).
-    None when the matches are many (a short prefix) or the user sees every case: the
-    visibility filter then goes in the query."""
+def _few_numbered(user: User, filters: Q) -> list[Case] | None:
+    """The cases matching a search by number that the user sees, in name order, when the
+    matches are few: read whole in one query (the number indexes), then who sees them is asked
+    of those cases alone, not the cases the user sees of every case (their teams, and the
+    thousands a transfer involves them in, built into the query: about half the time of a
+    search by number; issue 14). None when the matches are many (a short prefix) or the user
+    sees every case: the visibility filter then goes in the query."""
     if user_scope(user) == Scope.ALL:
         return None
     rows = list(
         Case.objects.filter(filters)
-        .order_by()
-        .values_list("pk", "current_team_id", "allocated_worker_id")[: FEW_NUMBERED + 1]
+        .select_related(*CASE_LIST_RELATED)
+        .order_by(*BY_NAME)[: FEW_NUMBERED + 1]
     )
     if len(rows) > FEW_NUMBERED:
         return None
-    return visible_among(user, rows)
+    seen = set(
+        visible_among(user, [(c.pk, c.current_team_id, c.allocated_worker_id) for c in rows])
+    )
+    return [case for case in rows if case.pk in seen]
 
 
 def case_allocation_history(case: Case) -> QuerySet[Allocation]:

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import redirect
@@ -11,14 +12,16 @@ from casetransfer.request_cache import read_only
 from casework.selectors import joint_planning_for, meetings_for
 from deadlines.selectors import case_page_deadlines, deadlines_for_case
 from escalations.selectors import concerns_for_case, escalations_for_case, suspensions_in_force
-from people.selectors import teams_visible_to, users_in_team
+from people.selectors import team_choices_visible_to, teams_visible_to, users_in_team
 from transfers.selectors import case_transfers, eh_worker_involved
 
 from . import permissions as can
 from .actions import case_casework_actions, case_page_actions
 from .forms import AllocateForm, CaseSearchForm, CloseToSocialCareForm, HoldForm, StepDownForm
-from .paging import SinglePassPaginator
+from .models import Case
+from .paging import CountedSoFar, SinglePassPaginator, in_order_of
 from .selectors import (
+    CASE_LIST_RELATED,
     case_allocation_history,
     case_get_for_user,
     case_search,
@@ -70,8 +73,14 @@ class CaseListView(ListView):
     # Before issue 13 the searched name was kept in the session under this key.
     OLD_SESSION_KEY = "case_search"
 
-    def _teams(self):
-        return teams_visible_to(self.request.user)
+    def _form(self, *args, **kwargs) -> CaseSearchForm:
+        user = self.request.user
+        return CaseSearchForm(
+            *args,
+            teams=teams_visible_to(user),
+            team_choices=team_choices_visible_to(user),
+            **kwargs,
+        )
 
     def dispatch(self, request, *args, **kwargs):
         request.session.pop(self.OLD_SESSION_KEY, None)
@@ -82,7 +91,7 @@ class CaseListView(ListView):
         if "clear" in request.POST:
             request.session.pop(self.SESSION_KEY, None)
             return redirect("cases:list")
-        form = CaseSearchForm(request.POST, teams=self._teams())
+        form = self._form(request.POST)
         self.form = form
         if form.is_valid():
             data = form.cleaned_data
@@ -104,14 +113,23 @@ class CaseListView(ListView):
             return self.render_to_response(self.get_context_data()).render()
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        # A name or number search runs once, counted in the same query (issue 14).
-        paginator = SinglePassPaginator if self.query else self.paginator_class
-        return paginator(queryset, per_page, **kwargs)
+        # A name or number search runs once, counted in the same query; browsing, which for an
+        # assistant director is every case in the county, is counted only so far (issue 14).
+        if self.query:
+            if isinstance(queryset, list):  # a number's few matches, read whole already
+                return Paginator(queryset, per_page, **kwargs)
+            return SinglePassPaginator(queryset, per_page, **kwargs)
+        return CountedSoFar(
+            lambda n: queryset.values_list("pk", flat=True)[:n],
+            lambda ids: in_order_of(ids, Case.objects.select_related(*CASE_LIST_RELATED)),
+            per_page,
+            **kwargs,
+        )
 
     def get_queryset(self):
         saved = self.request.session.get(self.SESSION_KEY, {})
         if not hasattr(self, "form"):
-            self.form = CaseSearchForm(initial=saved, teams=self._teams())
+            self.form = self._form(initial=saved)
         return case_search(
             user=self.request.user,
             query=self.query,

@@ -200,6 +200,13 @@ class Deadline(ConcurrentTransitionMixin, models.Model):
                 name="deadline_sweep_failing",
             ),
             models.Index(fields=["subject_type", "subject_id"]),
+            # Live deadlines soonest first, for a list that reads its first rows in that order
+            # rather than sorting every row (the service manager's deadlines page, issue 14).
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(status__in=["open", "breached"]),
+                name="live_deadline_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,11 @@
+from django.db.models import QuerySet
 from django.views.generic import ListView
 
+from cases.paging import CountedSoFar
 from people.selectors import teams_visible_to
 
 from .forms import TeamDeadlinesForm
-from .selectors import ranked_live_team_deadlines, team_deadlines
+from .selectors import deadlines_in_order, ranked_live_team_deadlines, team_deadlines
 
 
 class TeamDeadlinesView(ListView):
@@ -22,6 +24,18 @@ class TeamDeadlinesView(ListView):
         if status == "live":  # as the page opens: ranked rows (issue 14)
             return ranked_live_team_deadlines(user=user, team_id=team_id)
         return team_deadlines(user=user, team_id=team_id, status=status)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # Ranked rows are counted as they are ranked; a query (a service manager's live rows,
+        # or every status: a million rows for those who see the county) only so far.
+        if not isinstance(queryset, QuerySet):
+            return super().get_paginator(queryset, per_page, **kwargs)
+        return CountedSoFar(
+            lambda n: queryset.values_list("pk", flat=True)[:n],
+            deadlines_in_order(self.request.user),
+            per_page,
+            **kwargs,
+        )
 
     def get_context_data(self, **kwargs):
         query = self.request.GET.copy()

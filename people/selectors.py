@@ -32,6 +32,7 @@ class OwnTeam(NamedTuple):
     manager_id: int | None
     is_active: bool
     member: bool  # belongs to it; False for a team the user only manages
+    name: str
 
 
 def own_teams(user: User) -> tuple[OwnTeam, ...]:
@@ -46,7 +47,7 @@ def own_teams(user: User) -> tuple[OwnTeam, ...]:
         rows = (
             Team.objects.alias(member=member)
             .filter(Q(member=True) | Q(manager=user))
-            .values_list("pk", "service", "locality", "manager_id", "is_active", member)
+            .values_list("pk", "service", "locality", "manager_id", "is_active", member, "name")
             .order_by("pk")
         )
         return tuple(OwnTeam(*row) for row in rows)
@@ -80,6 +81,17 @@ def team_ids_visible_to(user: User) -> set[int]:
     if scope == Scope.MANAGED:
         return {team.pk for team in own_teams(user)}
     return set(teams_visible_to(user).values_list("pk", flat=True))
+
+
+def team_choices_visible_to(user: User) -> list[tuple[int, str]] | None:
+    """(id, name) of teams_visible_to, by name, for a team filter: for a worker or a team
+    manager from the teams they belong to or manage (own_teams, no query of its own); None for
+    wider scopes, whose filter reads its teams from the database."""
+    scope = user_scope(user)
+    if scope not in (Scope.TEAM, Scope.MANAGED):
+        return None
+    teams = [team for team in own_teams(user) if team.member or scope == Scope.MANAGED]
+    return [(team.pk, team.name) for team in sorted(teams, key=lambda team: (team.name, team.pk))]
 
 
 def teams_managed_by(user: User) -> QuerySet[Team]:

@@ -2,9 +2,10 @@
 shared fields of `Transfer` (the stage, the teams, the dates) are read, never a kind's steps.
 
 Every list is scoped by the cases the user sees (`cases.selectors.visible_case_ids`). Each page
-is a constant number of queries: the page's ids are sorted and counted in one query
-(`cases.paging.SinglePassPaginator`), then its rows read by primary key (`rows_by_pk`) as
-values with what a row names, and the assistant team managers (the DTM column) in one more."""
+is a constant number of queries: the ids of the list's first thousand rows are read in order
+and counted in one query (`cases.paging.CountedSoFar`), then the page's rows read by primary
+key (`rows_by_pk`) as values with what a row names, and the assistant team managers (the DTM
+column) in one more."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta

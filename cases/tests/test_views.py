@@ -261,10 +261,32 @@ def test_home_shows_a_worker_their_cases(client, setup):
 
 def test_a_list_of_thousands_says_how_many_with_a_thousands_separator(client, setup, monkeypatch):
     """Counts are written as people write them: "18,597 cases", not "18597 cases"."""
-    from django.core.paginator import Paginator
+    from cases.paging import CountedSoFar
 
     CaseFactory(current_team=setup["mine"])
-    monkeypatch.setattr(Paginator, "count", 18597)
+    monkeypatch.setattr(CountedSoFar, "CAP", 20000)
+    monkeypatch.setattr(CountedSoFar, "count", 18597)
     client.force_login(setup["manager"])
     page = client.get(reverse("cases:list")).content.decode()
     assert "18,597 cases" in page
+
+
+def test_a_long_case_list_says_more_than_it_counted_and_pages_on(client, setup, monkeypatch):
+    """Browsing is counted only so far: beyond it the list says "More than", the pager says
+    "at least", and Next still leads on (issue 14)."""
+    from cases.paging import CountedSoFar
+    from cases.views import CaseListView
+
+    monkeypatch.setattr(CountedSoFar, "CAP", 3)
+    monkeypatch.setattr(CaseListView, "paginate_by", 2)
+    for n in range(5):
+        CaseFactory(current_team=setup["mine"], last_name=f"Zed{n}")
+    client.force_login(setup["manager"])  # six cases in their team
+    page = client.get(reverse("cases:list")).content.decode()
+    assert "More than 3 cases." in page  # the cap; two pages and one row were read
+    assert "Page 1 of at least 3" in page
+    assert 'rel="next"' in page
+    last = client.get(reverse("cases:list"), {"page": 3}).content.decode()
+    assert "6 cases." in last  # counted whole on the way to page 3
+    assert "Page 3 of 3" in last
+    assert 'rel="next"' not in last

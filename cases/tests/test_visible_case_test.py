@@ -66,7 +66,7 @@ def test_a_search_by_number_finds_what_the_database_filter_finds(demo):
                 .order_by("last_name", "first_name", "id")
                 .values_list("pk", flat=True)
             )
-            found = list(case_search(user=user, query=query).values_list("pk", flat=True))
+            found = [case.pk for case in case_search(user=user, query=query)]
             assert found == expected, (user.username, query)
     # Both ways were taken: a prefix of many matches, and a number of one.
     worker = User.objects.get(username="ffp.north")
@@ -143,3 +143,20 @@ def test_another_tables_rows_are_narrowed_to_the_visible_cases_for_every_user(de
         ) == in_sql, user.username
         rows = set(rows_of_visible_cases(Transfer.objects.all(), user).values_list("pk", flat=True))
         assert rows == {pk for pk, case_id in transfers.items() if case_id in in_sql}, user.username
+
+
+def test_a_team_filter_from_the_readers_own_teams_lists_the_teams_they_see(demo):
+    """A worker's or team manager's team filter is written from the teams read for the menu
+    (team_choices_visible_to), the same teams, by name, as teams_visible_to reads; wider scopes
+    read theirs from the database."""
+    from people.selectors import team_choices_visible_to, teams_visible_to
+
+    asked = 0
+    for user in User.objects.all():
+        choices = team_choices_visible_to(user)
+        if user_scope(user) in (Scope.TEAM, Scope.MANAGED):
+            asked += 1
+            assert choices == list(teams_visible_to(user).values_list("pk", "name")), user
+        else:
+            assert choices is None, user.username
+    assert asked > 5

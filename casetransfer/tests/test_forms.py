@@ -157,6 +157,7 @@ def test_a_nul_byte_in_a_case_reference_is_not_found(client, make_user):
 @pytest.mark.parametrize("value", [None, "2", 2, "3", ""])
 def test_a_select_of_many_options_is_the_markup_djangos_select_writes(value):
     from django.test.html import parse_html
+    from django.utils.safestring import mark_safe
 
     from casetransfer.forms import ManyOptionsSelect
 
@@ -164,6 +165,7 @@ def test_a_select_of_many_options_is_the_markup_djangos_select_writes(value):
         ("", "All teams"),
         (1, "Children's Centre North"),
         (2, 'Early Help "North" & <South>'),
+        (4, mark_safe("Already &amp; safe")),  # written as it is, as Django's template does
         ("Group", [(3, "In a group"), (2, "Listed twice: selected once"), (None, "None")]),
         (None, "No value"),
     ]
@@ -224,3 +226,45 @@ def test_a_filter_select_with_an_error_is_marked_as_django_select_is(form_path):
     assert 'class="govuk-select govuk-input--error"' in team
     assert 'aria-describedby="id_team_1_error"' in team
     assert 'aria-invalid="true"' in team
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"q": "ICS1"},
+        {"q": "<b>Amy & co</b>", "plan_type": "cin"},
+        {"q": "x" * 101, "team": "999999", "plan_type": "nope"},
+    ],
+    ids=["unbound", "a number", "escaped", "every field in error"],
+)
+def test_the_case_search_form_is_written_as_crispy_forms_gds_writes_it(data):
+    """The case list's form, written without templates (issue 14), is crispy-forms-gds's markup:
+    labels, hint, error messages, error classes and aria attributes."""
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    from cases.forms import CaseSearchForm
+    from people.models import Team
+    from people.tests.factories import TeamFactory
+
+    chosen = TeamFactory(name="CIN <North>")
+    TeamFactory(name="CIN South")
+    teams = Team.objects.all()
+    choices = list(teams.values_list("pk", "name"))
+
+    def form():
+        if data is None:
+            return CaseSearchForm(initial={"team": chosen.pk}, teams=teams, team_choices=choices)
+        bound = CaseSearchForm(data, teams=teams, team_choices=choices)
+        bound.is_valid()
+        return bound
+
+    crispy = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        Context({"form": form()})
+    )
+    ours = f'<form method="post">{form().as_govuk()}</form>'
+    assert parse_html(ours) == parse_html(crispy)
+    if data and "team" in data:
+        assert 'aria-invalid="true"' in ours and "govuk-form-group--error" in ours

@@ -97,7 +97,7 @@ def test_the_deadlines_page_ranks_alike_in_the_database_and_in_python():
     from django.core.management import call_command
 
     from deadlines.models import Deadline
-    from deadlines.selectors import _ranked_in_database, _ranked_in_python
+    from deadlines.selectors import _ranked_in_python, _soonest_first_in_database
     from people.models import Team, User
 
     call_command("seed_demo", cases=120, verbosity=0)
@@ -108,7 +108,7 @@ def test_the_deadlines_page_ranks_alike_in_the_database_and_in_python():
     for user in User.objects.all():
         for team_id in (None, team.pk):
             python = _ranked_in_python(user, team_id)
-            database = _ranked_in_database(user, team_id)
+            database = _soonest_first_in_database(user, team_id)
             assert len(python) == len(database), (user.username, team_id)
             assert [d.pk for d in python[: len(python)]] == [
                 d.pk for d in database[: len(database)]
@@ -118,9 +118,9 @@ def test_the_deadlines_page_ranks_alike_in_the_database_and_in_python():
 def test_a_deadline_of_the_readers_team_they_also_watch_is_listed_once(org, visit):
     """The team's rows and the watched rows are joined without looking for a row twice (UNION
     ALL): the watched ones leave out those of the reader's teams."""
-    from deadlines.selectors import _ranked_in_database, _ranked_in_python
+    from deadlines.selectors import _ranked_in_python, _soonest_first_in_database
 
     visit.watchers.add(org.owner)
-    for ranked in (_ranked_in_python(org.owner, None), _ranked_in_database(org.owner, None)):
+    for ranked in (_ranked_in_python(org.owner, None), _soonest_first_in_database(org.owner, None)):
         assert len(ranked) == 1
         assert [d.pk for d in ranked[:1]] == [visit.pk]

@@ -340,3 +340,27 @@ def test_a_worker_sees_their_teams_deadlines_on_the_team_page(client, board):
 )
 def test_relative_due(due, text):
     assert relative_due(due, NOW).replace("\xa0", " ") == text
+
+
+@pytest.mark.parametrize("status", ["", "all"])
+def test_a_long_list_says_more_than_it_counted_and_pages_on(client, org, monkeypatch, status):
+    """The service manager's live deadlines (read down the index soonest first) and any list of
+    every status are counted only so far: "More than", "at least", and Next (issue 14)."""
+    from cases.paging import CountedSoFar
+    from deadlines.views import TeamDeadlinesView
+
+    monkeypatch.setattr(CountedSoFar, "CAP", 3)
+    monkeypatch.setattr(TeamDeadlinesView, "paginate_by", 2)
+    for n in range(6):
+        deadline(f"CT-P{n:02d}", org.team, due=NOW + timedelta(hours=n + 1))
+    client.force_login(org.service_manager)
+    query = {"status": status} if status else {}
+    first = client.get("/deadlines/", query)
+    assert rows(first) == ["CT-P00", "CT-P01"]
+    content = first.content.decode()
+    assert "More than 3 deadlines" in content
+    assert "Page 1 of at least 3" in content
+    last = client.get("/deadlines/", {**query, "page": 3})
+    assert rows(last) == ["CT-P04", "CT-P05"]
+    assert "6 deadlines" in last.content.decode()
+    assert "Page 3 of 3" in last.content.decode()

@@ -1,0 +1,103 @@
+"""Long lists counted only so far (cases.paging.CountedSoFar, issue 14)."""
+
+import pytest
+from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.paging import CountedSoFar, in_order_of
+from cases.tests.factories import CaseFactory
+from casetransfer.templatetags.govuk_pagination import counted_whole, how_many
+
+
+def paginator_of(rows, per_page, asked=None):
+    """A CountedSoFar over a list of ids; `asked` records how many ids each read asked for."""
+
+    def first_ids(n):
+        if asked is not None:
+            asked.append(n)
+        return rows[:n]
+
+    return CountedSoFar(first_ids, lambda ids: [f"row {pk}" for pk in ids], per_page)
+
+
+def test_a_list_shorter_than_the_cap_is_counted_whole():
+    paginator = paginator_of(list(range(1, 8)), 3)
+    page = paginator.get_page(1)
+    assert paginator.exact
+    assert (paginator.count, paginator.num_pages) == (7, 3)
+    assert list(page) == ["row 1", "row 2", "row 3"]
+    assert list(paginator.get_page(3)) == ["row 7"]
+
+
+def test_a_list_longer_than_the_cap_is_counted_only_so_far(monkeypatch):
+    monkeypatch.setattr(CountedSoFar, "CAP", 10)
+    asked = []
+    paginator = paginator_of(list(range(1, 101)), 3, asked)
+    page = paginator.get_page(2)
+    assert asked == [11]  # the cap, and one more to know there are more
+    assert not paginator.exact
+    assert (paginator.count, paginator.reach, paginator.num_pages) == (11, 10, 4)
+    assert list(page) == ["row 4", "row 5", "row 6"]
+    assert page.has_next()
+
+
+def test_a_page_past_the_cap_reads_one_page_further(monkeypatch):
+    monkeypatch.setattr(CountedSoFar, "CAP", 10)
+    asked = []
+    paginator = paginator_of(list(range(1, 101)), 3, asked)
+    page = paginator.get_page(20)
+    assert asked == [64]  # pages 1 to 21, and one more row
+    assert list(page) == ["row 58", "row 59", "row 60"]
+    assert page.has_next()
+    assert not paginator.exact
+
+
+def test_the_last_page_of_a_list_past_the_cap_has_no_next(monkeypatch):
+    monkeypatch.setattr(CountedSoFar, "CAP", 10)
+    paginator = paginator_of(list(range(1, 31)), 3)
+    page = paginator.get_page(10)
+    assert list(page) == ["row 28", "row 29", "row 30"]
+    assert paginator.exact
+    assert not page.has_next()
+
+
+@pytest.mark.parametrize("asked", ["9", "0", "-2", "two", None])
+def test_a_page_number_out_of_range_or_not_a_number_shows_the_page_djangos_shows(asked):
+    paginator = paginator_of(list(range(1, 8)), 3)
+    assert paginator.get_page(asked).number == Paginator(range(7), 3).get_page(asked).number
+
+
+def test_an_empty_list_has_one_empty_page():
+    paginator = paginator_of([], 3)
+    page = paginator.get_page(1)
+    assert (paginator.count, list(page), paginator.exact) == (0, [], True)
+
+
+def test_how_many_says_the_count_or_more_than_the_count_so_far():
+    assert how_many(Paginator(range(18597), 25), "case") == "18,597 cases"
+    assert how_many(Paginator(range(1), 25), "case") == "1 case"
+    counted = paginator_of(list(range(1, 5000)), 25)
+    counted.get_page(1)
+    assert how_many(counted, "deadline") == "more than 1,000 deadlines"
+    assert not counted_whole(counted)
+    assert counted_whole(Paginator(range(5), 2))
+
+
+@pytest.mark.django_db
+def test_rows_are_read_whole_in_the_order_of_their_ids():
+    from cases.models import Case
+
+    first, second, third = CaseFactory(), CaseFactory(), CaseFactory()
+    rows = in_order_of([third.pk, first.pk, 0, second.pk], Case.objects.all())
+    assert rows == [third, first, second]  # an id no longer there is left out
+
+
+@pytest.mark.django_db
+def test_no_ids_still_ask_the_database_once():
+    """A page costs the same queries whether its list is empty or full."""
+    from cases.models import Case
+
+    with CaptureQueriesContext(connection) as queries:
+        assert in_order_of([], Case.objects.all()) == []
+    assert len(queries) == 1
