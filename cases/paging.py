@@ -6,16 +6,15 @@ as far as a thousand rows."""
 from collections.abc import Callable, Iterable
 from functools import cached_property
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 
 
 class SinglePassPaginator(Paginator):
-    """For searches, whose matches are few, and lists sorted whole anyway (the weekly list):
-    counting them alongside the page costs nothing extra. Pages model instances or, for a
-    queryset of `values()`, dictionaries. Browsing every case keeps Django's Paginator (an
-    index-only COUNT, then a LIMIT that walks the name index), which is cheaper than counting
-    a whole table in a window."""
+    """For a search by name, whose matches are few, and a case's own records (its timeline,
+    its deadlines): counting them alongside the page costs nothing extra. Pages model
+    instances or, for a queryset of `values()`, dictionaries. Long lists are counted only so
+    far instead (CountedSoFar)."""
 
     def get_page(self, number):
         """Django's get_page, without its COUNT first (it checks the number against the number
@@ -59,16 +58,20 @@ class CountedSoFar(Paginator):
 
     One query reads the ids of the list's first rows, in its order: at least `CAP`, and one page
     past the page asked, so the pager knows whether there is a next page. Up to `CAP` rows the
-    total is exact; beyond it the page says "more than 1,000" and offers the pages it knows of
-    and Next, and a filter narrows the list to an exact count. Then `fetch` reads the page's
-    rows whole, by primary key. Counting every row grows with the county: at ten times the
-    largest county a service manager's deadlines page counted 18,597 rows on each opening
-    (26 ms of its 41), where its first thousand are read down an index in 1 or 2 ms (issue 14).
+    total is exact; beyond it the page says "more than 1,000", and the pager offers the pages
+    read, every one of them full, and Next from the last of them; a filter narrows the list to
+    an exact count. Then `fetch` reads the page's rows whole, by primary key. Counting every
+    row grows with the county: at ten times the largest county a service manager's deadlines
+    page counted 18,597 rows on each opening (26 ms of its 41), where its first thousand are
+    read down an index in 1 or 2 ms (issue 14).
 
     `first_ids(n)`: the ids of the list's first n rows, in order. `fetch(ids)`: those rows, in
     the order of `ids` (`in_order_of`)."""
 
     CAP = 1000
+    # A page asked further than this many rows in is past the end (Django's paginator then
+    # shows the last page read, or a 404): no address reads more ids than this.
+    FURTHEST = 50_000
 
     def __init__(
         self,
@@ -80,18 +83,22 @@ class CountedSoFar(Paginator):
         super().__init__([], per_page, **kwargs)
         self._first_ids = first_ids
         self._fetch = fetch
-        self.reach = self.CAP
+        self.reach = self._whole_pages(self.CAP)
+
+    def _whole_pages(self, rows: int) -> int:
+        return -(-rows // self.per_page) * self.per_page  # up to a whole number of pages
 
     def _reach_for(self, number) -> None:
-        """Far enough to count the page asked and to know whether one follows it; set before
-        the ids are read (a page number past the end then shows the last page read)."""
+        """Far enough to count the page asked and to know whether one follows it, and no
+        further than FURTHEST; set before the ids are read."""
         if "_ids" in self.__dict__:
             return
         try:
             asked = max(int(number), 1)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             asked = 1
-        self.reach = max(self.CAP, (asked + 1) * self.per_page)
+        if asked * self.per_page <= self.FURTHEST:
+            self.reach = max(self.reach, self._whole_pages((asked + 1) * self.per_page))
 
     def get_page(self, number):
         self._reach_for(number)
@@ -101,15 +108,20 @@ class CountedSoFar(Paginator):
     def _ids(self) -> list[int]:
         return list(self._first_ids(self.reach + 1))
 
-    @cached_property
-    def count(self) -> int:
-        """The rows counted: every row, or `reach` and one more when there are more."""
-        return len(self._ids)
-
     @property
     def exact(self) -> bool:
-        """Whether `count` is the list's total (else there are more than `reach`)."""
-        return self.count <= self.reach
+        """Whether `count` is the list's total (else there are more than `reach` rows)."""
+        return len(self._ids) <= self.reach
+
+    @cached_property
+    def count(self) -> int:
+        """Every row, or the `reach` rows read (whole pages) when there are more."""
+        return min(len(self._ids), self.reach)
+
+    @property
+    def pages_at_least(self) -> int:
+        """How many pages there are at least: those read, and one more when there are more."""
+        return self.num_pages + (0 if self.exact else 1)
 
     def page(self, number):
         self._reach_for(number)
@@ -117,6 +129,21 @@ class CountedSoFar(Paginator):
         bottom = (number - 1) * self.per_page
         ids = self._ids[bottom : bottom + self.per_page]
         return self._get_page(list(self._fetch(ids)), number, self)
+
+    def _get_page(self, *args, **kwargs):
+        return PageSoFar(*args, **kwargs)
+
+
+class PageSoFar(Page):
+    """A page of CountedSoFar: the last page read has a next page when there are more rows."""
+
+    def has_next(self) -> bool:
+        return super().has_next() or not self.paginator.exact
+
+    def next_page_number(self) -> int:
+        if self.number == self.paginator.num_pages and not self.paginator.exact:
+            return self.number + 1
+        return super().next_page_number()
 
 
 def in_order_of(ids: list[int], rows: QuerySet) -> list:

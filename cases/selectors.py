@@ -350,10 +350,11 @@ def _few_numbered(user: User, filters: Q) -> list[Case] | None:
     sees every case: the visibility filter then goes in the query."""
     if user_scope(user) == Scope.ALL:
         return None
+    # The first matches found, in no order (a short prefix may match thousands: they are not
+    # sorted to learn there are too many), read whole and sorted by name in the same query.
+    found = Case.objects.filter(filters).order_by().values("pk")[: FEW_NUMBERED + 1]
     rows = list(
-        Case.objects.filter(filters)
-        .select_related(*CASE_LIST_RELATED)
-        .order_by(*BY_NAME)[: FEW_NUMBERED + 1]
+        Case.objects.filter(pk__in=found).select_related(*CASE_LIST_RELATED).order_by(*BY_NAME)
     )
     if len(rows) > FEW_NUMBERED:
         return None

@@ -300,6 +300,8 @@ def govuk_field(field: forms.BoundField, *, width: str = "") -> str:
         described += error_ids
     if described:
         attrs["aria-describedby"] = " ".join(described)
+    # The label and hint are written as they are, as crispy-forms-gds's `|safe` writes them:
+    # they are the form's own words, never what someone typed.
     parts = [
         f'<div id="div_{field.auto_id}" class="govuk-form-group'
         f'{" govuk-form-group--error" if errors else ""}">',

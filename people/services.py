@@ -38,8 +38,8 @@ def user_set_roles(*, user: User, roles: list[str], by: User | None) -> None:
         audit_record(
             actor=by, action="user.roles", subject=user, changes={"roles": [before, after]}
         )
-    user.__dict__.pop("role_names", None)
-    user.__dict__.pop("_perm_cache", None)
+    for cached in ("role_names", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cached, None)
 
 
 @transaction.atomic

@@ -35,11 +35,22 @@ def test_a_list_longer_than_the_cap_is_counted_only_so_far(monkeypatch):
     asked = []
     paginator = paginator_of(list(range(1, 101)), 3, asked)
     page = paginator.get_page(2)
-    assert asked == [11]  # the cap, and one more to know there are more
+    assert asked == [13]  # the cap in whole pages, and one more row to know there are more
     assert not paginator.exact
-    assert (paginator.count, paginator.reach, paginator.num_pages) == (11, 10, 4)
+    assert (paginator.count, paginator.num_pages, paginator.pages_at_least) == (12, 4, 5)
     assert list(page) == ["row 4", "row 5", "row 6"]
     assert page.has_next()
+
+
+def test_the_last_page_read_is_full_and_leads_on(monkeypatch):
+    monkeypatch.setattr(CountedSoFar, "CAP", 10)
+    paginator = paginator_of(list(range(1, 101)), 3)
+    last = paginator.page(paginator.num_pages)  # as ListView's ?page=last asks
+    assert list(last) == ["row 10", "row 11", "row 12"]
+    assert last.has_next() and last.next_page_number() == 5
+    # Django shows the last page for a number below 1: the last page read, full, with Next.
+    below = paginator_of(list(range(1, 101)), 3).get_page(0)
+    assert (below.number, len(below), below.has_next()) == (4, 3, True)
 
 
 def test_a_page_past_the_cap_reads_one_page_further(monkeypatch):
@@ -51,6 +62,19 @@ def test_a_page_past_the_cap_reads_one_page_further(monkeypatch):
     assert list(page) == ["row 58", "row 59", "row 60"]
     assert page.has_next()
     assert not paginator.exact
+
+
+@pytest.mark.parametrize("far", ["20000", "99999999999999999999999"])
+def test_a_page_number_too_far_reads_no_further_than_the_cap(monkeypatch, far):
+    """Past FURTHEST rows an address reads no more ids (nor sends the database a LIMIT too
+    large for it): the page is past the end, as Django's paginator answers one."""
+    monkeypatch.setattr(CountedSoFar, "CAP", 10)
+    monkeypatch.setattr(CountedSoFar, "FURTHEST", 60)
+    asked = []
+    paginator = paginator_of(list(range(1, 1001)), 3, asked)
+    page = paginator.get_page(far)
+    assert asked == [13]
+    assert page.number == 4 and page.has_next()
 
 
 def test_the_last_page_of_a_list_past_the_cap_has_no_next(monkeypatch):

@@ -290,3 +290,8 @@ def test_a_long_case_list_says_more_than_it_counted_and_pages_on(client, setup, 
     assert "6 cases." in last  # counted whole on the way to page 3
     assert "Page 3 of 3" in last
     assert 'rel="next"' not in last
+
+
+def test_a_case_list_page_far_past_the_end_is_not_found_not_an_error(client, setup):
+    client.force_login(setup["manager"])
+    assert client.get(reverse("cases:list"), {"page": "99999999999999999999999"}).status_code == 404

@@ -364,3 +364,11 @@ def test_a_long_list_says_more_than_it_counted_and_pages_on(client, org, monkeyp
     assert rows(last) == ["CT-P04", "CT-P05"]
     assert "6 deadlines" in last.content.decode()
     assert "Page 3 of 3" in last.content.decode()
+
+
+def test_a_page_number_far_past_the_end_is_not_found_not_an_error(client, org):
+    deadline("CT-ONE", org.team, due=NOW + timedelta(hours=1))
+    client.force_login(org.service_manager)
+    for page in ("99999999999999999999999", "60000"):
+        assert client.get("/deadlines/", {"page": page}).status_code == 404
+        assert client.get("/deadlines/", {"status": "all", "page": page}).status_code == 404

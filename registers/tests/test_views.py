@@ -277,3 +277,11 @@ def test_the_weekly_page_costs_the_same_queries_whatever_the_rows(
         client.get(WEEKLY, {"print": 1})
     with django_assert_max_num_queries(10):
         client.get(WEEKLY, {"format": "csv"})
+
+
+def test_a_page_number_far_past_the_end_shows_the_last_page(client, world, now):
+    make_transfer(case=world.north_case)
+    client.force_login(world.senior_admin)
+    response = client.get(WEEKLY, {"page": "99999999999999999999999"})
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1 and len(response.context["rows"]) == 1
