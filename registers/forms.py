@@ -15,11 +15,19 @@ APPLY = HTML(
 )
 
 
+# The column the list is sorted by and which way (the view's `sorting`, only sorts it knows),
+# carried through the filters: applying a filter keeps the list's order.
+KEEP_SORT = HTML(
+    '<input type="hidden" name="sort" value="{{ sorting.sort }}">'
+    '<input type="hidden" name="order" value="{{ sorting.order }}">'
+)
+
+
 def _gds_get_helper(*fields) -> FormHelper:
-    """A GET form: no button name in the query string, only the filters."""
+    """A GET form: no button name in the query string, only the filters and the sort."""
     helper = FormHelper()
     helper.form_method = "get"
-    helper.layout = Layout(*[Field.select(name) for name in fields], APPLY)
+    helper.layout = Layout(*[Field.select(name) for name in fields], KEEP_SORT, APPLY)
     return helper
 
 

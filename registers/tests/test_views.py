@@ -285,3 +285,19 @@ def test_a_page_number_far_past_the_end_shows_the_last_page(client, world, now):
     response = client.get(WEEKLY, {"page": "99999999999999999999999"})
     assert response.status_code == 200
     assert response.context["page_obj"].number == 1 and len(response.context["rows"]) == 1
+
+
+@pytest.mark.parametrize("url", [WEEKLY, "/transfers/historic/"])
+def test_applying_a_filter_keeps_the_sort(client, world, now, url):
+    """The filter form carries the list's sort: choosing a team after sorting by child keeps
+    the list sorted by child (it went back to the next deadline)."""
+    client.force_login(world.senior_admin)
+    content = client.get(url, {"sort": "name", "order": "desc"}).content.decode()
+    form = content[content.index('<form  method="get"') :]
+    form = form[: form.index("</form>")]
+    assert '<input type="hidden" name="sort" value="name">' in form
+    assert '<input type="hidden" name="order" value="desc">' in form
+    # A sort the list does not know is not carried: the form has the list's own.
+    content = client.get(url, {"sort": "<script>", "order": "sideways"}).content.decode()
+    assert "<script>" not in content
+    assert 'name="order" value="asc"' in content or 'name="order" value="desc"' in content
