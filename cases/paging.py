@@ -85,6 +85,11 @@ class CountedSoFar(Paginator):
         self._fetch = fetch
         self.reach = self._whole_pages(self.CAP)
 
+    @classmethod
+    def of(cls, rows: QuerySet, fetch: Callable[[list[int]], Iterable], per_page: int, **kwargs):
+        """Pages an ordered queryset: its first ids read by `rows` itself."""
+        return cls(lambda n: rows.values_list("pk", flat=True)[:n], fetch, per_page, **kwargs)
+
     def _whole_pages(self, rows: int) -> int:
         return -(-rows // self.per_page) * self.per_page  # up to a whole number of pages
 

@@ -119,8 +119,8 @@ class CaseListView(ListView):
             if isinstance(queryset, list):  # a number's few matches, read whole already
                 return Paginator(queryset, per_page, **kwargs)
             return SinglePassPaginator(queryset, per_page, **kwargs)
-        return CountedSoFar(
-            lambda n: queryset.values_list("pk", flat=True)[:n],
+        return CountedSoFar.of(
+            queryset,
             lambda ids: in_order_of(ids, Case.objects.select_related(*CASE_LIST_RELATED)),
             per_page,
             **kwargs,

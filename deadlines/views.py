@@ -30,8 +30,8 @@ class TeamDeadlinesView(ListView):
         # or every status: a million rows for those who see the county) only so far.
         if not isinstance(queryset, QuerySet):
             return super().get_paginator(queryset, per_page, **kwargs)
-        return CountedSoFar(
-            lambda n: queryset.values_list("pk", flat=True)[:n],
+        return CountedSoFar.of(
+            queryset,
             deadlines_in_order(self.request.user),
             per_page,
             **kwargs,

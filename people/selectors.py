@@ -72,25 +72,32 @@ def teams_visible_to(user: User) -> QuerySet[Team]:
     return Team.objects.filter(service__in=own.values("service"))
 
 
+def _own_teams_visible_to(user: User) -> list[OwnTeam] | None:
+    """teams_visible_to from the teams read once within a GET (own_teams), where the scope is
+    the user's own teams: those they belong to (a worker), or also manage (a team manager).
+    None for wider scopes, whose teams come from the database."""
+    scope = user_scope(user)
+    if scope not in (Scope.TEAM, Scope.MANAGED):
+        return None
+    return [team for team in own_teams(user) if team.member or scope == Scope.MANAGED]
+
+
 def team_ids_visible_to(user: User) -> set[int]:
     """The ids of teams_visible_to: for a worker or a team manager from the teams they belong to
     or manage (own_teams, read once within a GET), for wider scopes from the database."""
-    scope = user_scope(user)
-    if scope == Scope.TEAM:
-        return {team.pk for team in own_teams(user) if team.member}
-    if scope == Scope.MANAGED:
-        return {team.pk for team in own_teams(user)}
-    return set(teams_visible_to(user).values_list("pk", flat=True))
+    teams = _own_teams_visible_to(user)
+    if teams is None:
+        return set(teams_visible_to(user).values_list("pk", flat=True))
+    return {team.pk for team in teams}
 
 
 def team_choices_visible_to(user: User) -> list[tuple[int, str]] | None:
     """(id, name) of teams_visible_to, by name, for a team filter: for a worker or a team
     manager from the teams they belong to or manage (own_teams, no query of its own); None for
     wider scopes, whose filter reads its teams from the database."""
-    scope = user_scope(user)
-    if scope not in (Scope.TEAM, Scope.MANAGED):
+    teams = _own_teams_visible_to(user)
+    if teams is None:
         return None
-    teams = [team for team in own_teams(user) if team.member or scope == Scope.MANAGED]
     return [(team.pk, team.name) for team in sorted(teams, key=lambda team: (team.name, team.pk))]
 
 

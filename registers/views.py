@@ -102,8 +102,8 @@ class RegisterView(TemplateView):
         # Counted only so far: a county-wide reader's week holds 20,000 transfers at ten times
         # the largest county. The ids of the first thousand come down the sort's index in one
         # query; the page's rows are then read by primary key (issue 14).
-        paginator = CountedSoFar(
-            lambda n: rows.values_list("pk", flat=True)[:n],
+        paginator = CountedSoFar.of(
+            rows,
             lambda ids: rows_by_pk(rows, ids),
             self.paginate_by,
         )
