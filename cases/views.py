@@ -91,6 +91,12 @@ class CaseListView(ListView):
         if "clear" in request.POST:
             request.session.pop(self.SESSION_KEY, None)
             return redirect("cases:list")
+        # A search changes nothing but the filters kept in the session: the user's teams and
+        # the cases they see are worked out once, for the form and the results, as a GET's are.
+        with read_only():
+            return self._search(request)
+
+    def _search(self, request):
         form = self._form(request.POST)
         self.form = form
         if form.is_valid():
@@ -107,10 +113,8 @@ class CaseListView(ListView):
             page = request.POST.get("page", "")
             if page.isdigit():
                 self.kwargs["page"] = page
-        # From here the search changes nothing: worked out once, as a GET's page is.
-        with read_only():
-            self.object_list = self.get_queryset()
-            return self.render_to_response(self.get_context_data()).render()
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data()).render()
 
     def get_paginator(self, queryset, per_page, **kwargs):
         # A name or number search runs once, counted in the same query; browsing, which for an

@@ -77,3 +77,15 @@ def test_a_search_page_runs_the_search_once(world):
         assert len(page.object_list) == 6
     searches = [q for q in queries.captured_queries if "PATEL" in q["sql"].upper()]
     assert len(searches) == 1
+
+
+def test_a_search_reads_the_readers_teams_once_for_the_form_and_the_results(client, world):
+    """The team filter's choices and the check of who sees the matches both ask the reader's
+    own teams: one read for the whole search, as a GET's page does."""
+    client.force_login(world["worker"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/cases/", {"q": "ICS100042"})
+    assert response.status_code == 200
+    assert list(response.context["cases"]) == [world["amara"]]
+    team_reads = [q for q in queries.captured_queries if 'FROM "people_team"' in q["sql"]]
+    assert len(team_reads) == 1
