@@ -3,13 +3,15 @@ by machine, so nothing here is asserted; the README's "Performance" section hold
 
     make bench            # or: .venv/bin/python bench/run.py [--small 10000] [--large 100000]
 
-On a throwaway PostgreSQL database it creates and drops (BENCH_DATABASE_URL, by default
-postgres://postgres@127.0.0.1:5432/casetransfer_bench):
+On two throwaway PostgreSQL databases it creates and drops (BENCH_DATABASE_URL, by default
+postgres://postgres@127.0.0.1:5432/casetransfer_bench, and the same name with "_small"):
 
-1. seeds --small cases (transfers and deadlines grow with them), and times every page a user
-   opens (p50/p95 server time through Django's test client, and the query count), the Django
-   admin change list of the same model, and the bare SQL of the page's main query;
-2. tops the seed up to --large cases and --historical deadline rows, and times them again;
+1. seeds --small cases (transfers and deadlines grow with them) in the small database, copies
+   it, and tops the copy up to --large cases and --historical deadline rows;
+2. times every page a user opens at both sizes in turns (a few requests at one size, then a
+   few at the other, four times over; Bench.measure): p50/p95 server time through Django's
+   test client, and the query count; then the Django admin change list of the same model, and
+   the bare SQL of the page's main query;
 3. prints the growth ratio (p95 at large / p95 at small), page / admin and page / SQL floor
    ratios (for search by number the floor is the SQL plus the login page, the framework's cost
    of a simple page);
@@ -58,6 +60,25 @@ def create_database(url: str) -> None:
     connection.close()
 
 
+def copy_database(source_url: str, url: str) -> None:
+    """A copy of the database at `source_url` (which nobody may be connected to) at `url`."""
+    connection, source = _admin_connection(source_url)
+    name = database_name(url)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    connection.close()
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _renamed(url: str, suffix: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(path=parts.path + suffix).geturl()
+
+
 def drop_database(url: str) -> None:
     connection, name = _admin_connection(url)
     with connection.cursor() as cursor:
@@ -80,6 +101,8 @@ def summary(seconds: list[float]) -> dict:
 
 class Bench:
     """The pages, who opens them, and how each is timed."""
+
+    ROUNDS = 4  # turns per size and page (measure)
 
     def __init__(self, repeat: int) -> None:
         self.repeat = repeat
@@ -264,29 +287,12 @@ class Bench:
         return client
 
     def _request(self, client, page):
+        if isinstance(page, str):
+            return client.get(page)
         if "post" in page:
             path, data = page["post"]
             return client.post(path, data, follow=True)
         return client.get(page["path"])
-
-    def time_page(self, page) -> dict:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        client = self._client(page["user"])
-        for _ in range(2):  # warm: templates, the connection, the session
-            response = self._request(client, page)
-            assert response.status_code == 200, f"{page['name']} answered {response.status_code}"
-        with CaptureQueriesContext(connection) as queries:
-            self._request(client, page)
-        # Counted now: the context reads the log lazily, and the next request clears it.
-        count = len(queries)
-        seconds = []
-        for _ in range(self.repeat):
-            start = time.perf_counter()
-            self._request(client, page)
-            seconds.append(time.perf_counter() - start)
-        return summary(seconds) | {"queries": count}
 
     def time_admin(self, path: str) -> dict:
         from django.db import connection
@@ -343,29 +349,100 @@ class Bench:
             seconds.append(time.perf_counter() - start)
         return summary(seconds)
 
-    def measure(self, label: str) -> dict:
+    def measure(self, databases: dict[str, str]) -> dict[str, dict]:
+        """Every page at every size, the sizes taking turns: each page's requests are timed in
+        rounds, a few at one size then a few at the other, so the growth column compares two
+        sizes measured in the same seconds. This machine's speed drifts over a run by a third
+        and more (README, "The run"); measured one size after the other, a minute apart, the
+        drift was counted as growth.
+
+        `databases` maps a label ("S", "L") to the name of its database; the suite switches
+        the one connection between them (`use`)."""
         from casetransfer.startup import settle
 
         # As a gunicorn worker does when it starts (casetransfer/wsgi.py): the pages are timed
         # in this process, which has seeded the data since.
         settle()
-        results = {"login page": {"page": self.login_page()}}
-        for page in self.pages():
-            row = {"page": self.time_page(page)}
-            floor = page.get("floor")
-            queryset = floor() if floor else None
-            if queryset is not None:
-                row["sql"] = self.time_sql(queryset)
-            if page.get("admin"):
-                row["admin"] = self.time_admin(page["admin"])
-            if page.get("floor_plus_login"):
-                row["floor_plus_login"] = True
-                # The login page again, timed next to the page it is the floor of: this
-                # machine's speed drifts over a run, by a third on a bad day.
-                row["login"] = self.login_page()
-            results[page["name"]] = row
-            print(f"  [{label}] {page['name']}: p95 {row['page']['p95_ms']} ms", flush=True)
+        labels = list(databases)
+        pages = {}
+        for label in labels:
+            use(databases[label])
+            pages[label] = {page["name"]: page for page in self.pages()}
+        results = {label: {} for label in labels}
+        login = self._in_turns(
+            {label: (databases[label], self._client(None), "/accounts/login/") for label in labels}
+        )
+        for label in labels:
+            results[label]["login page"] = {"page": login[label]}
+        for name in pages[labels[0]]:
+            timed = {}
+            for label in labels:
+                use(databases[label])
+                page = pages[label][name]
+                client = self._client(page["user"])
+                timed[label] = (databases[label], client, page)
+                results[label][name] = {"page": {"queries": self._count(client, page)}}
+            for label, summary_ in self._in_turns(timed).items():
+                results[label][name]["page"] |= summary_
+            for label in labels:
+                use(databases[label])
+                page, row = pages[label][name], results[label][name]
+                floor = page.get("floor")
+                queryset = floor() if floor else None
+                if queryset is not None:
+                    row["sql"] = self.time_sql(queryset)
+                if page.get("admin"):
+                    row["admin"] = self.time_admin(page["admin"])
+                if page.get("floor_plus_login"):
+                    row["floor_plus_login"] = True
+                    # The login page again, timed next to the page it is the floor of.
+                    row["login"] = self.login_page()
+            print(
+                f"  {name}: p95 "
+                + ", ".join(f"{label} {results[label][name]['page']['p95_ms']}" for label in labels)
+                + " ms",
+                flush=True,
+            )
         return results
+
+    def _count(self, client, page) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for _ in range(2):  # warm: templates, the connection, the session
+            response = self._request(client, page)
+            assert response.status_code == 200, f"{page['name']} answered {response.status_code}"
+        with CaptureQueriesContext(connection) as queries:
+            self._request(client, page)
+        # Counted now: the context reads the log lazily, and the next request clears it.
+        return len(queries)
+
+    def _in_turns(self, timed: dict) -> dict[str, dict]:
+        """Time each label's page in ROUNDS turns of `repeat / ROUNDS` requests, the order of
+        the labels alternating, one untimed request after each switch of database (the new
+        connection's first)."""
+        seconds = {label: [] for label in timed}
+        per_turn = max(1, self.repeat // self.ROUNDS)
+        for turn in range(self.ROUNDS):
+            order = list(timed) if turn % 2 == 0 else list(reversed(timed))
+            for label in order:
+                database, client, page = timed[label]
+                use(database)
+                self._request(client, page)
+                for _ in range(per_turn):
+                    start = time.perf_counter()
+                    self._request(client, page)
+                    seconds[label].append(time.perf_counter() - start)
+        return {label: summary(values) for label, values in seconds.items()}
+
+
+def use(database: str) -> None:
+    """Point the one database connection at `database` (the next query opens it)."""
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != database:
+        connection.close()
+        connection.settings_dict["NAME"] = database
 
 
 def register_baseline_admin() -> None:
@@ -616,8 +693,11 @@ def main() -> None:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
         sys.exit("BENCH_DATABASE_URL must be a PostgreSQL database the suite may drop")
-    create_database(url)
-    os.environ["DATABASE_URL"] = url
+    # Two databases: the small county in "<name>_small", and a copy of it topped up to the
+    # large one in "<name>", so the pages can be timed at both sizes in turns (Bench.measure).
+    small_url = _renamed(url, "_small")
+    create_database(small_url)
+    os.environ["DATABASE_URL"] = small_url
     os.environ.pop("REDIS_URL", None)
     os.environ["DEBUG"] = "false"
     os.environ["DJANGO_SETTINGS_MODULE"] = "casetransfer.settings.test"
@@ -626,6 +706,7 @@ def main() -> None:
     django.setup()
     register_baseline_admin()
     from django.core.management import call_command
+    from django.db import connection
 
     try:
         call_command("migrate", verbosity=0)
@@ -635,11 +716,16 @@ def main() -> None:
         bench.setup()
         sizes = {"small": counts()}
         print(f"Seeded {sizes['small']} in {timings['seed_small_s']} s", flush=True)
-        small = bench.measure("S")
+        connection.close()
+        copy_database(small_url, url)
+        use(database_name(url))
         timings["seed_large_s"] = round(seed(args.large, args.historical), 1)
         sizes["large"] = counts()
         print(f"Seeded {sizes['large']} in {timings['seed_large_s']} s", flush=True)
-        large = bench.measure("L")
+        print("Timing the pages, the two sizes in turns:", flush=True)
+        measured = bench.measure({"S": database_name(small_url), "L": database_name(url)})
+        small, large = measured["S"], measured["L"]
+        use(database_name(url))  # the engine and the load run: the large county
         rows = print_table(small, large, sizes)
         sweep = run_sweep(sizes["small"], sizes["large"])
         print(f"\nLoad run: {args.load_users} users, {args.load_seconds} s, gunicorn 2 workers")
@@ -676,6 +762,7 @@ def main() -> None:
         connections.close_all()
         if not args.keep:
             drop_database(url)
+            drop_database(small_url)
 
 
 def machine() -> dict:
