@@ -4,6 +4,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.db.models import CharField, Q, Value
 
+from casetransfer.compiled import CompiledOnce
+
 
 class ModelBackendOneQuery(ModelBackend):
     """The same permissions as ModelBackend: a person's own and their groups' (roles'), cached
@@ -33,19 +35,26 @@ class ModelBackendOneQuery(ModelBackend):
         return user_obj._perm_cache
 
 
+def _roles_and_permissions_of(user_id: int):
+    roles = Group.objects.filter(user__id=user_id).values_list(
+        "name", "permissions__content_type__app_label", "permissions__codename"
+    )
+    own = Permission.objects.filter(user__id=user_id).values_list(
+        Value(None, output_field=CharField()), "content_type__app_label", "codename"
+    )
+    return roles.order_by().union(own.order_by(), all=True)
+
+
+_read_roles_and_permissions = CompiledOnce(_roles_and_permissions_of)
+
+
 def roles_and_permissions(user_obj) -> frozenset[str]:
     """The names of a person's roles (groups), their permissions read in the same query: every
     signed-in page asks both (the reader's scope, the menu), one query where they took two
-    (issue 14). The permissions are kept on the user as ModelBackendOneQuery keeps them, for an
-    active person who is not a superuser (a superuser has every permission, an inactive person
-    none, without asking)."""
-    roles = Group.objects.filter(user=user_obj).values_list(
-        "name", "permissions__content_type__app_label", "permissions__codename"
-    )
-    own = Permission.objects.filter(user=user_obj).values_list(
-        Value(None, output_field=CharField()), "content_type__app_label", "codename"
-    )
-    rows = list(roles.order_by().union(own.order_by(), all=True))
+    (issue 14), its SQL compiled once per process (casetransfer.compiled). The permissions are
+    kept on the user as ModelBackendOneQuery keeps them, for an active person who is not a
+    superuser (a superuser has every permission, an inactive person none, without asking)."""
+    rows = _read_roles_and_permissions(user_obj.pk)
     if user_obj.is_active and not user_obj.is_superuser and not hasattr(user_obj, "_perm_cache"):
         user_obj._perm_cache = {f"{app}.{codename}" for _, app, codename in rows if codename}
     return frozenset(name for name, _, _ in rows if name is not None)

@@ -1,0 +1,72 @@
+"""A query compiled once per process answers as the ORM does, and refuses a query it cannot keep."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from casetransfer.compiled import CompiledOnce
+from people.models import Team, TeamMembership, User
+from people.roles import Role
+from people.tests.factories import TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def teams_of(user_id):
+    member = Exists(TeamMembership.objects.filter(team=OuterRef("pk"), user_id=user_id))
+    return (
+        Team.objects.alias(member=member)
+        .filter(Q(member=True) | Q(manager_id=user_id))
+        .values_list("pk", "name", "is_active", member)
+        .order_by("pk")
+    )
+
+
+def test_each_call_answers_with_its_own_arguments_as_the_orm_does():
+    worker, manager, nobody = UserFactory(), UserFactory(), UserFactory()
+    one, two = TeamFactory(manager=manager), TeamFactory(is_active=False)
+    TeamMembership.objects.create(team=one, user=worker)
+    TeamMembership.objects.create(team=two, user=worker)
+    TeamMembership.objects.create(team=two, user=manager)
+    read = CompiledOnce(teams_of)
+    for user in (worker, manager, nobody, worker):
+        assert read(user.pk) == list(teams_of(user.pk))
+    assert read(manager.pk) == [(one.pk, one.name, True, False), (two.pk, two.name, False, True)]
+
+
+def test_the_query_is_built_once_and_its_sql_sent_after():
+    users = [UserFactory() for _ in range(3)]
+    build = mock.Mock(side_effect=teams_of)
+    read = CompiledOnce(build)
+    for user in users:
+        read(user.pk)
+    assert build.call_count == 1
+
+
+def test_values_are_converted_as_the_orm_converts_them():
+    """A datetime comes back aware, in UTC, as the ORM returns it."""
+    joined = timezone.now() - timedelta(days=3)
+    user = UserFactory(date_joined=joined)
+
+    def joined_of(user_id):
+        return User.objects.filter(pk=user_id).values_list("date_joined", "is_active")
+
+    assert CompiledOnce(joined_of)(user.pk) == list(joined_of(user.pk)) == [(joined, True)]
+
+
+def test_a_query_whose_sql_depends_on_its_arguments_is_refused():
+    user = UserFactory(roles=[Role.TEAM_MANAGER])
+
+    def unused(user_id):  # the argument does not reach the SQL
+        return User.objects.filter(is_active=True).values_list("pk")
+
+    def written_in(user_id):  # the argument is written into the SQL's text
+        return User.objects.annotate(x=RawSQL(f"{user_id}", ())).values_list("x")
+
+    for build in (unused, written_in):
+        with pytest.raises(ValueError, match="cannot be compiled once"):
+            CompiledOnce(build)(user.pk)
