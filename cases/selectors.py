@@ -5,15 +5,17 @@ import re
 from django.db import connection
 from django.db.models import Case as Case_
 from django.db.models import F, IntegerField, Lookup, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Upper
 from django.db.models.lookups import Contains, StartsWith
 
 from audit.models import AuditEvent
+from casetransfer.compiled import CompiledOnce
 from casetransfer.ranking import union_of
 from casetransfer.request_cache import once_per_request, request_cache
 from people.models import Team, User
 from people.roles import Scope
-from people.selectors import own_teams, team_ids_visible_to, teams_of, user_scope
+from people.selectors import own_teams, team_ids_visible_to, teams_of_id, user_scope
 
 from .case_team import ROWS_KEEPING_CASE_TEAM
 from .choices import Involvement
@@ -33,29 +35,48 @@ def _visible_ids(user: User) -> tuple[list[int], list[int]]:
 def _involvement_branches(user: User) -> list[QuerySet]:
     """The ways a user is involved in a case outside the teams they see, each a query of
     `case_id`s served by its own index."""
+    return _involvement_branches_of(user.pk, sorted(_visible_team_ids(user)))
+
+
+def _involvement_branches_of(user_id: int, teams: list[int]) -> list[QuerySet]:
     from casework.models import Meeting, MeetingKind
     from escalations.models import SafeguardingConcern
     from transfers.selectors import involved_case_branches
 
-    own = teams_of(user).values("pk")
+    own = teams_of_id(user_id)
     # Seed 000: the duty team sees a YFS or Children's Centre case while a concern about it
     # waits for them; a YFS or Children's Centre worker invited to a CIN meeting sees that case.
-    concerns = SafeguardingConcern.objects.filter(duty_team__in=own).exclude(status="closed")
-    invited = Meeting.objects.filter(kind=MeetingKind.CIN, invited=user)
+    concerns = SafeguardingConcern.objects.filter(duty_team__in=own.values("pk")).exclude(
+        status="closed"
+    )
+    invited = Meeting.objects.filter(kind=MeetingKind.CIN, invited__id=user_id)
     # The teams as literal ids (a handful): the planner then reads the receiving team's live
     # transfers from the (status, to_team) index, where given a subquery it guessed a quarter
     # of every transfer and scanned them all (11 to 2 ms at 100,000 cases; issue 14).
     return [
-        *involved_case_branches(user, sorted(_visible_team_ids(user))),
+        *involved_case_branches(user_id, teams),
         concerns.values("case_id"),
         invited.values("case_id"),
     ]
 
 
+# The ids of the cases any way of being involved names, one query whose shape is the same for
+# every reader (their id, the teams they see): asked on nearly every page, its eleven branches
+# took longer to build and compile than to run, so they are compiled once per process and
+# number of teams (casetransfer.compiled; issue 14).
+_involvement = CompiledOnce(
+    lambda user_id, *teams: union_of(_involvement_branches_of(user_id, list(teams)))
+)
+
+
+def _involvement_sql(user: User) -> tuple[str, list]:
+    return _involvement.sql_with_params(user.pk, *sorted(_visible_team_ids(user)))
+
+
 def _read_visible_ids(user: User) -> tuple[list[int], list[int]]:
-    involved = union_of(_involvement_branches(user))
-    cases = [row["case_id"] for row in involved if row["case_id"] is not None]
-    return sorted(_visible_team_ids(user)), cases
+    teams = sorted(_visible_team_ids(user))
+    cases = [case_id for (case_id,) in _involvement(user.pk, *teams) if case_id is not None]
+    return teams, cases
 
 
 def _involved_among(user: User, case_ids: list[int]) -> set[int]:
@@ -122,8 +143,9 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     transfers.selectors.involved_case_branches).
 
     On PostgreSQL the involved cases are an array the query works out itself
-    (`id = ANY(ARRAY(... UNION ...))`), where case_visibility sends their ids: a team manager or
-    a family practitioner is involved in thousands of cases, and a list of thousands of ids
+    (`id = ANY(ARRAY(... UNION ...))`, its SQL compiled once: `_involvement`), where
+    case_visibility sends their ids: a team manager or a family practitioner is involved in
+    thousands of cases, and a list of thousands of ids
     costs more to build and to plan than the search it filters (issue 14: search by number
     136 to 55 ms p50 at 100,000 cases). The three conditions are three index scans (a
     BitmapOr). Rows of another table take their cases from it as a subquery
@@ -135,13 +157,15 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         return Case.objects.all()
     if connection.vendor != "postgresql":
         return Case.objects.filter(case_visibility(user))
-    from django.contrib.postgres.expressions import ArraySubquery
+    from django.contrib.postgres.fields import ArrayField
 
-    involved = union_of(_involvement_branches(user))
+    # The ORM's own SQL for the involvement query, compiled once, its parameters apart.
+    sql, params = _involvement_sql(user)
+    involved = RawSQL(f"ARRAY({sql})", params, output_field=ArrayField(IntegerField()))  # noqa: S611
     return Case.objects.filter(
         Q(current_team_id__in=sorted(_visible_team_ids(user)))
         | Q(allocated_worker_id=user.pk)
-        | Q(_AnyOf(F("pk"), ArraySubquery(involved)))
+        | Q(_AnyOf(F("pk"), involved))
     )
 
 

@@ -1,21 +1,26 @@
-"""A read asked on every signed-in page, compiled by the ORM once per process.
+"""Reads asked on nearly every signed-in page, compiled by the ORM once per process.
 
 Django builds and compiles a queryset afresh each time it runs: resolving its filters and
 joins, then writing its SQL. For the small queries every signed-in page asks (the reader's
-roles and permissions, their own teams) that costs five to eight times the query itself: on
-a 2-core machine 2.4 ms to compile a 0.4 ms read (issue 14). `CompiledOnce` keeps the SQL the
-ORM wrote the first time, and afterwards sends it with the call's own parameters.
+roles and permissions, their own teams, the teams their scope sees) that costs five to eight
+times the query itself: on a 2-core machine 2.4 ms to compile a 0.4 ms read; and the eleven
+ways a reader can be involved in a case outside their teams, which every list of cases is
+filtered by, took longer to build than the search they filter ran (issue 14). `CompiledOnce`
+keeps the SQL the ORM wrote the first time, and afterwards sends it (or writes it into another
+query) with the call's own parameters.
 
 Only a query whose shape is the same for every call may be compiled once: its SQL must depend
-on its arguments' values alone, each of which the ORM passes as a parameter. The first call
-checks that it does (each argument found among the parameters, never in the SQL's text) and
-raises otherwise, so a query that cannot be kept fails its tests rather than answering wrongly.
+on its arguments' values alone, each of which the ORM passes as a parameter (a list of ids
+changes the shape with its length: the SQL is kept for each). The first call checks that it
+does (each argument found among the parameters, never in the SQL's text) and raises
+otherwise, so a query that cannot be kept fails its tests rather than answering wrongly.
 """
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
@@ -24,38 +29,45 @@ from django.db.models import QuerySet
 _MARKER_BASE = -7_340_271_000
 
 
-class _Compiled:
-    def __init__(self, sql: str, params: tuple, positions: list[int | None], converters: dict):
-        self.sql = sql
-        self.params = params
-        self.positions = positions  # for each parameter, the argument it is, or None
-        self.converters = converters  # column -> (converters, expression), as the ORM has them
+class _Compiled(NamedTuple):
+    sql: str | None  # None: the query matches nothing, whatever its arguments
+    params: tuple
+    positions: list[int | None]  # for each parameter, the argument it is, or None
+    converters: dict  # column -> (converters, expression), as the ORM has them
 
 
 class CompiledOnce:
     """`build(*ids)` -> a `values_list` queryset whose arguments are integers (primary keys).
     Calling it runs the query and returns its rows as tuples, the values converted as the ORM
-    converts them; the SQL is the ORM's, compiled on the first call per database."""
+    converts them; the SQL is the ORM's, compiled on the first call per database and number of
+    arguments. `sql_with_params` gives the SQL to write into another query instead."""
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
-        self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._compiled: dict[tuple[str, str, int], _Compiled] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, *args: int, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
-        connection = connections[using]
-        key = (using, connection.vendor)
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(key) or self._compile(len(args), using)
-                self._compiled[key] = compiled
+    def sql_with_params(self, *args: int, using: str = DEFAULT_DB_ALIAS) -> tuple[str, list]:
+        """The query's SQL and this call's parameters, to run or to write into another query.
+        Raises EmptyResultSet, as the ORM's compiler does, for a query that can match nothing
+        (`pk__in` an empty list): there is no SQL to send."""
+        compiled = self._compiled_for(len(args), using)
+        if compiled.sql is None:
+            raise EmptyResultSet
         params = [
             compiled.params[i] if position is None else args[position]
             for i, position in enumerate(compiled.positions)
         ]
+        return compiled.sql, params
+
+    def __call__(self, *args: int, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
+        connection = connections[using]
+        compiled = self._compiled_for(len(args), using)
+        if compiled.sql is None:
+            return []
+        sql, params = self.sql_with_params(*args, using=using)
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not compiled.converters:
             return rows
@@ -71,10 +83,24 @@ class CompiledOnce:
             converted.append(tuple(row))
         return converted
 
+    def _compiled_for(self, arity: int, using: str) -> _Compiled:
+        # A query may take a list of ids as its last arguments (`build(user_id, *team_ids)`):
+        # its SQL is kept for each number of arguments.
+        key = (using, connections[using].vendor, arity)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(key) or self._compile(arity, using)
+                self._compiled[key] = compiled
+        return compiled
+
     def _compile(self, arity: int, using: str) -> _Compiled:
         markers = [_MARKER_BASE - i for i in range(arity)]
         compiler = self.build(*markers).query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # it matches nothing whatever its arguments' values
+            return _Compiled(None, (), [], {})
         positions = [markers.index(p) if p in markers else None for p in params]
         missing = set(range(arity)) - set(positions)
         if missing or any(str(marker) in sql for marker in markers):

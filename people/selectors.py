@@ -23,7 +23,12 @@ def user_scope(user: User) -> str | None:
 
 def teams_of(user: User) -> QuerySet[Team]:
     """The teams the user belongs to or manages."""
-    return Team.objects.filter(Q(memberships__user=user) | Q(manager=user)).distinct()
+    return teams_of_id(user.pk)
+
+
+def teams_of_id(user_id: int) -> QuerySet[Team]:
+    """teams_of, for a person known by their id (a query compiled once: casetransfer.compiled)."""
+    return Team.objects.filter(Q(memberships__user_id=user_id) | Q(manager_id=user_id)).distinct()
 
 
 class OwnTeam(NamedTuple):
@@ -65,17 +70,43 @@ def teams_visible_to(user: User) -> QuerySet[Team]:
     scope = user_scope(user)
     if scope is None:
         return Team.objects.none()
+    return _teams_in_scope(scope, user.pk)
+
+
+def _teams_in_scope(scope: str, user_id: int) -> QuerySet[Team]:
+    """The teams a person of `scope` sees: teams_visible_to, for a person known by their id."""
     if scope == Scope.ALL:
         return Team.objects.all()
-    own = teams_of(user)
+    own = teams_of_id(user_id)
     if scope == Scope.TEAM:
-        return Team.objects.filter(memberships__user=user).distinct()
+        return Team.objects.filter(memberships__user_id=user_id).distinct()
     if scope == Scope.MANAGED:
         return own
     if scope == Scope.LOCALITY:
         localities = own.exclude(locality="").values("locality")
         return Team.objects.filter(Q(locality__in=localities) | Q(pk__in=own.values("pk")))
     return Team.objects.filter(service__in=own.values("service"))
+
+
+# The teams a locality or service scope sees, (id, name): asked on every page their readers
+# open (the cases they see, a team filter), compiled once per process (casetransfer.compiled).
+_read_teams_in_scope = {
+    scope: CompiledOnce(
+        lambda user_id, scope=scope: (
+            _teams_in_scope(scope, user_id).values_list("pk", "name").order_by()
+        )
+    )
+    for scope in (Scope.LOCALITY, Scope.SERVICE)
+}
+
+
+def _wide_teams_visible_to(user: User) -> list[tuple[int, str]] | None:
+    """(id, name) of teams_visible_to for a locality or service scope, read once within a GET;
+    None for other scopes."""
+    scope = user_scope(user)
+    if scope not in _read_teams_in_scope:
+        return None
+    return once_per_request(("scope_teams", user.pk), lambda: _read_teams_in_scope[scope](user.pk))
 
 
 def _own_teams_visible_to(user: User) -> list[OwnTeam] | None:
@@ -90,21 +121,30 @@ def _own_teams_visible_to(user: User) -> list[OwnTeam] | None:
 
 def team_ids_visible_to(user: User) -> set[int]:
     """The ids of teams_visible_to: for a worker or a team manager from the teams they belong to
-    or manage (own_teams, read once within a GET), for wider scopes from the database."""
+    or manage (own_teams), for a locality or service scope from its teams (each read once
+    within a GET, by a query compiled once), for the county-wide scope from the database."""
     teams = _own_teams_visible_to(user)
-    if teams is None:
-        return set(teams_visible_to(user).values_list("pk", flat=True))
-    return {team.pk for team in teams}
+    if teams is not None:
+        return {team.pk for team in teams}
+    wide = _wide_teams_visible_to(user)
+    if wide is not None:
+        return {pk for pk, _ in wide}
+    return set(teams_visible_to(user).values_list("pk", flat=True))
 
 
 def team_choices_visible_to(user: User) -> list[tuple[int, str]] | None:
     """(id, name) of teams_visible_to, by name, for a team filter: for a worker or a team
-    manager from the teams they belong to or manage (own_teams, no query of its own); None for
-    wider scopes, whose filter reads its teams from the database."""
+    manager from the teams they belong to or manage (own_teams), for a locality or service
+    scope from the teams read for the cases they see (no query of its own either way); None
+    for everyone else (every team), whose filter reads its teams from the database."""
     teams = _own_teams_visible_to(user)
-    if teams is None:
-        return None
-    return [(team.pk, team.name) for team in sorted(teams, key=lambda team: (team.name, team.pk))]
+    if teams is not None:
+        choices = [(team.pk, team.name) for team in teams]
+    else:
+        choices = _wide_teams_visible_to(user)
+        if choices is None:
+            return None
+    return sorted(choices, key=lambda choice: (choice[1], choice[0]))
 
 
 def teams_managed_by(user: User) -> QuerySet[Team]:

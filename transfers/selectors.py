@@ -36,9 +36,9 @@ from .models import (
 S = TransferStatus
 
 
-def involved_case_branches(user: User, teams: list[int]) -> list[QuerySet]:
-    """Cases a transfer involves the user in, as one query per way of being involved (each
-    served by its own index; cases.selectors unions them into one round trip).
+def involved_case_branches(user_id: int, teams: list[int]) -> list[QuerySet]:
+    """Cases a transfer involves the user (by id) in, as one query per way of being involved
+    (each served by its own index; cases.selectors unions them into one round trip).
 
     The receiving side (its team, the manager holding or deciding it, the allocated worker)
     sees the case while the transfer is live. The sending side (who asked, the supervisor, the
@@ -50,13 +50,15 @@ def involved_case_branches(user: User, teams: list[int]) -> list[QuerySet]:
     return [
         live.filter(to_team__in=teams).values("case_id"),
         *(
-            live.filter(**{field: user}).values("case_id")
+            live.filter(**{f"{field}_id": user_id}).values("case_id")
             for field in ("assigned_to", "picked_up_by", "decided_by", "allocated_worker")
         ),
-        kept.filter(requested_by=user).values("case_id"),
-        kept.filter(step_up__supervisor=user).values("case_id"),
-        kept.filter(step_up__eh_worker=user).values("case_id"),
-        kept.filter(from_team__in=Team.objects.filter(manager=user).values("pk")).values("case_id"),
+        kept.filter(requested_by_id=user_id).values("case_id"),
+        kept.filter(step_up__supervisor_id=user_id).values("case_id"),
+        kept.filter(step_up__eh_worker_id=user_id).values("case_id"),
+        kept.filter(from_team__in=Team.objects.filter(manager_id=user_id).values("pk")).values(
+            "case_id"
+        ),
     ]
 
 

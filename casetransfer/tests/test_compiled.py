@@ -70,3 +70,25 @@ def test_a_query_whose_sql_depends_on_its_arguments_is_refused():
     for build in (unused, written_in):
         with pytest.raises(ValueError, match="cannot be compiled once"):
             CompiledOnce(build)(user.pk)
+
+
+def test_a_list_of_ids_is_kept_for_each_length_of_it():
+    teams = [TeamFactory() for _ in range(3)]
+
+    def named(*team_ids):
+        return Team.objects.filter(pk__in=team_ids).values_list("pk").order_by("pk")
+
+    read = CompiledOnce(named)
+    for chosen in ([], teams[:1], teams, teams[1:], teams[:1]):
+        ids = [team.pk for team in chosen]
+        assert read(*ids) == list(named(*ids)) == [(pk,) for pk in sorted(ids)]
+
+
+def test_its_sql_can_be_written_into_another_query():
+    worker, other = UserFactory(), UserFactory()
+    team = TeamFactory(manager=worker)
+    sql, params = CompiledOnce(teams_of).sql_with_params(worker.pk)
+    assert str(worker.pk) not in sql and worker.pk in params
+    found = Team.objects.filter(pk__in=RawSQL(f"SELECT pk FROM ({sql}) AS mine", params))
+    assert list(found) == [team]
+    assert CompiledOnce(teams_of)(other.pk) == []
