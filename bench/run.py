@@ -313,12 +313,7 @@ class Bench:
         with CaptureQueriesContext(connection) as queries:
             client.get(path)
         count = len(queries)
-        seconds = []
-        for _ in range(max(5, self.repeat // 2)):
-            start = time.perf_counter()
-            client.get(path)
-            seconds.append(time.perf_counter() - start)
-        return summary(seconds) | {"queries": count}
+        return summary(self._timed(client, path, max(5, self.repeat // 2))) | {"queries": count}
 
     def time_sql(self, queryset) -> dict:
         """The bare SQL of the page's main query: compiled once, executed and fetched."""
@@ -342,12 +337,7 @@ class Bench:
         client = self._client(None)
         for _ in range(2):
             client.get("/accounts/login/")
-        seconds = []
-        for _ in range(self.repeat):
-            start = time.perf_counter()
-            client.get("/accounts/login/")
-            seconds.append(time.perf_counter() - start)
-        return summary(seconds)
+        return summary(self._timed(client, "/accounts/login/", self.repeat))
 
     def measure(self, databases: dict[str, str]) -> dict[str, dict]:
         """Every page at every size, the sizes taking turns: each page's requests are timed in
@@ -429,11 +419,18 @@ class Bench:
                 database, client, page = timed[label]
                 use(database)
                 self._request(client, page)
-                for _ in range(per_turn):
-                    start = time.perf_counter()
-                    self._request(client, page)
-                    seconds[label].append(time.perf_counter() - start)
+                seconds[label] += self._timed(client, page, per_turn)
         return {label: summary(values) for label, values in seconds.items()}
+
+    def _timed(self, client, page, requests: int) -> list[float]:
+        """The seconds each of `requests` requests for `page` (a path, or a page of pages())
+        took."""
+        seconds = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            self._request(client, page)
+            seconds.append(time.perf_counter() - start)
+        return seconds
 
 
 def use(database: str) -> None:

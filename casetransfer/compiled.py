@@ -35,6 +35,13 @@ class _Compiled(NamedTuple):
     positions: list[int | None]  # for each parameter, the argument it is, or None
     converters: dict  # column -> (converters, expression), as the ORM has them
 
+    def params_for(self, args: tuple) -> list:
+        """The SQL's parameters for a call: its arguments where the markers stood."""
+        return [
+            self.params[i] if position is None else args[position]
+            for i, position in enumerate(self.positions)
+        ]
+
 
 class CompiledOnce:
     """`build(*ids)` -> a `values_list` queryset whose arguments are integers (primary keys).
@@ -54,20 +61,15 @@ class CompiledOnce:
         compiled = self._compiled_for(len(args), using)
         if compiled.sql is None:
             raise EmptyResultSet
-        params = [
-            compiled.params[i] if position is None else args[position]
-            for i, position in enumerate(compiled.positions)
-        ]
-        return compiled.sql, params
+        return compiled.sql, compiled.params_for(args)
 
     def __call__(self, *args: int, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
         connection = connections[using]
         compiled = self._compiled_for(len(args), using)
         if compiled.sql is None:
             return []
-        sql, params = self.sql_with_params(*args, using=using)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(compiled.sql, compiled.params_for(args))
             rows = cursor.fetchall()
         if not compiled.converters:
             return rows

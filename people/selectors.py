@@ -27,7 +27,8 @@ def teams_of(user: User) -> QuerySet[Team]:
 
 
 def teams_of_id(user_id: int) -> QuerySet[Team]:
-    """teams_of, for a person known by their id (a query compiled once: casetransfer.compiled)."""
+    """teams_of, for a person known by their id: the form the queries compiled once build on
+    (casetransfer.compiled), which take ids, not users."""
     return Team.objects.filter(Q(memberships__user_id=user_id) | Q(manager_id=user_id)).distinct()
 
 
@@ -112,7 +113,7 @@ def _wide_teams_visible_to(user: User) -> list[tuple[int, str]] | None:
 def _own_teams_visible_to(user: User) -> list[OwnTeam] | None:
     """teams_visible_to from the teams read once within a GET (own_teams), where the scope is
     the user's own teams: those they belong to (a worker), or also manage (a team manager).
-    None for wider scopes, whose teams come from the database."""
+    None for wider scopes (_wide_teams_visible_to, or every team)."""
     scope = user_scope(user)
     if scope not in (Scope.TEAM, Scope.MANAGED):
         return None
