@@ -697,6 +697,9 @@ def main() -> None:
     os.environ["DATABASE_URL"] = small_url
     os.environ.pop("REDIS_URL", None)
     os.environ["DEBUG"] = "false"
+    # The table is what this prints: the app's INFO lines (a sign-in per page timed, each task
+    # the seed runs) would bury it in hundreds of lines. BENCH_LOG_LEVEL=INFO shows them.
+    os.environ["LOG_LEVEL"] = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "casetransfer.settings.test"
     import django
 
