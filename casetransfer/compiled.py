@@ -14,10 +14,15 @@ on its arguments' values alone, each of which the ORM passes as a parameter (a l
 changes the shape with its length: the SQL is kept for each). The first call checks that it
 does (each argument found among the parameters, never in the SQL's text) and raises
 otherwise, so a query that cannot be kept fails its tests rather than answering wrongly.
+
+A query built from more than ids (which of its branches a person's roles add, how many ids
+each of several lists holds) is given that as its `shape`: a hashable value, passed to the
+build with the ids and read by nothing else, under which its SQL is kept. The build must read
+no other input: what it is not given cannot change its SQL.
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -46,26 +51,31 @@ class _Compiled(NamedTuple):
 class CompiledOnce:
     """`build(*ids)` -> a `values_list` queryset whose arguments are integers (primary keys).
     Calling it runs the query and returns its rows as tuples, the values converted as the ORM
-    converts them; the SQL is the ORM's, compiled on the first call per database and number of
-    arguments. `sql_with_params` gives the SQL to write into another query instead."""
+    converts them; the SQL is the ORM's, compiled on the first call per database, number of
+    arguments and shape (`build(*ids, shape=shape)` when one is given). `sql_with_params` gives
+    the SQL to write into another query instead."""
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
         self._lock = threading.Lock()
 
-    def sql_with_params(self, *args: int, using: str = DEFAULT_DB_ALIAS) -> tuple[str, list]:
+    def sql_with_params(
+        self, *args: int, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
+    ) -> tuple[str, list]:
         """The query's SQL and this call's parameters, to run or to write into another query.
         Raises EmptyResultSet, as the ORM's compiler does, for a query that can match nothing
         (`pk__in` an empty list): there is no SQL to send."""
-        compiled = self._compiled_for(len(args), using)
+        compiled = self._compiled_for(len(args), using, shape)
         if compiled.sql is None:
             raise EmptyResultSet
         return compiled.sql, compiled.params_for(args)
 
-    def __call__(self, *args: int, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
+    def __call__(
+        self, *args: int, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
+    ) -> list[tuple[Any, ...]]:
         connection = connections[using]
-        compiled = self._compiled_for(len(args), using)
+        compiled = self._compiled_for(len(args), using, shape)
         if compiled.sql is None:
             return []
         with connection.cursor() as cursor:
@@ -85,20 +95,21 @@ class CompiledOnce:
             converted.append(tuple(row))
         return converted
 
-    def _compiled_for(self, arity: int, using: str) -> _Compiled:
+    def _compiled_for(self, arity: int, using: str, shape: Hashable) -> _Compiled:
         # A query may take a list of ids as its last arguments (`build(user_id, *team_ids)`):
-        # its SQL is kept for each number of arguments.
-        key = (using, connections[using].vendor, arity)
+        # its SQL is kept for each number of arguments (and shape).
+        key = (using, connections[using].vendor, arity, shape)
         compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
-                compiled = self._compiled.get(key) or self._compile(arity, using)
+                compiled = self._compiled.get(key) or self._compile(arity, using, shape)
                 self._compiled[key] = compiled
         return compiled
 
-    def _compile(self, arity: int, using: str) -> _Compiled:
+    def _compile(self, arity: int, using: str, shape: Hashable) -> _Compiled:
         markers = [_MARKER_BASE - i for i in range(arity)]
-        compiler = self.build(*markers).query.get_compiler(using=using)
+        built = self.build(*markers) if shape is None else self.build(*markers, shape=shape)
+        compiler = built.query.get_compiler(using=using)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # it matches nothing whatever its arguments' values

@@ -73,3 +73,27 @@ def test_what_waits_for_each_person_is_what_they_can_act_on(demo):
                 assert labels, (user.username, transfer.status, "listed but nothing to do")
             else:
                 assert not labels, (user.username, transfer.status, labels, "not listed")
+
+
+def test_the_ranked_waiting_list_compiled_once_lists_what_the_orm_lists(demo):
+    """The home panel and the "waiting for you" list read its keys by SQL compiled once per
+    shape of branches (issue 14): for every demo user, the same transfers as the queryset
+    built afresh, in its order, and one SQL kept per shape, not per person."""
+    from transfers import selectors
+
+    selectors._waiting_keys._compiled.clear()
+    users = list(User.objects.filter(is_active=True, is_superuser=False))
+    shapes = set()
+    listed = 0
+    for user in users:
+        ranked = selectors.ranked_needing_action(user)
+        rows = ranked[: len(ranked)]
+        expected = list(transfers_needing_action(user))
+        assert len(ranked) == len(expected), user.username
+        assert {t.pk for t in rows} == {t.pk for t in expected}, user.username
+        keys = [(t.next_due_at is None, t.next_due_at, not t.priority, t.created_at) for t in rows]
+        assert keys == sorted(keys), user.username
+        shapes.add(selectors._waiting_inputs(user)[0])
+        listed += len(rows)
+    assert listed > 20
+    assert len(selectors._waiting_keys._compiled) <= len(shapes) < len(users)
