@@ -92,3 +92,23 @@ def test_its_sql_can_be_written_into_another_query():
     found = Team.objects.filter(pk__in=RawSQL(f"SELECT pk FROM ({sql}) AS mine", params))
     assert list(found) == [team]
     assert CompiledOnce(teams_of)(other.pk) == []
+
+
+def test_a_shape_keeps_its_own_sql_and_is_given_to_the_build():
+    """A query whose branches depend on more than its ids (a role, say) is given that as its
+    shape: each shape its own SQL, the same shape built once."""
+    active, inactive = TeamFactory(), TeamFactory(is_active=False)
+
+    def teams(*team_ids, shape):
+        rows = Team.objects.filter(pk__in=team_ids)
+        if shape == "active only":
+            rows = rows.filter(is_active=True)
+        return rows.values_list("pk").order_by("pk")
+
+    build = mock.Mock(side_effect=teams)
+    read = CompiledOnce(build)
+    ids = (active.pk, inactive.pk)
+    assert read(*ids, shape="active only") == [(active.pk,)]
+    assert read(*ids, shape="all") == [(active.pk,), (inactive.pk,)]
+    assert read(*reversed(ids), shape="active only") == [(active.pk,)]
+    assert build.call_count == 2
