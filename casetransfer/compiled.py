@@ -23,6 +23,7 @@ no other input: what it is not given cannot change its SQL.
 
 import threading
 from collections.abc import Callable, Hashable
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -30,8 +31,14 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
 # Stand-ins for the arguments while the query is compiled: integers no table holds as a key,
-# so a parameter equal to one was put there by its argument.
+# so a parameter equal to one was put there by its argument; for a time, a moment no row
+# records (a microsecond apart each).
 _MARKER_BASE = -7_340_271_000
+_MARKER_TIME = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+def _marker(i: int, is_time: bool) -> int | datetime:
+    return _MARKER_TIME + timedelta(microseconds=i) if is_time else _MARKER_BASE - i
 
 
 class _Compiled(NamedTuple):
@@ -39,21 +46,29 @@ class _Compiled(NamedTuple):
     params: tuple
     positions: list[int | None]  # for each parameter, the argument it is, or None
     converters: dict  # column -> (converters, expression), as the ORM has them
+    adapt: Callable[[datetime], Any] | None = None  # a time argument, as the ORM passes it
 
     def params_for(self, args: tuple) -> list:
-        """The SQL's parameters for a call: its arguments where the markers stood."""
-        return [
-            self.params[i] if position is None else args[position]
-            for i, position in enumerate(self.positions)
-        ]
+        """The SQL's parameters for a call: its arguments where the markers stood (a time as
+        the database's backend adapts it, as the ORM did the marker's)."""
+        params = []
+        for i, position in enumerate(self.positions):
+            if position is None:
+                params.append(self.params[i])
+            elif isinstance(args[position], datetime):
+                params.append(self.adapt(args[position]))
+            else:
+                params.append(args[position])
+        return params
 
 
 class CompiledOnce:
-    """`build(*ids)` -> a `values_list` queryset whose arguments are integers (primary keys).
-    Calling it runs the query and returns its rows as tuples, the values converted as the ORM
-    converts them; the SQL is the ORM's, compiled on the first call per database, number of
-    arguments and shape (`build(*ids, shape=shape)` when one is given). `sql_with_params` gives
-    the SQL to write into another query instead."""
+    """`build(*ids)` -> a `values_list` queryset whose arguments are integers (primary keys)
+    or aware datetimes (times compared with a column). Calling it runs the query and returns
+    its rows as tuples, the values converted as the ORM converts them; the SQL is the ORM's,
+    compiled on the first call per database, number (and kind) of arguments and shape
+    (`build(*ids, shape=shape)` when one is given). `sql_with_params` gives the SQL to write
+    into another query instead."""
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
@@ -66,7 +81,7 @@ class CompiledOnce:
         """The query's SQL and this call's parameters, to run or to write into another query.
         Raises EmptyResultSet, as the ORM's compiler does, for a query that can match nothing
         (`pk__in` an empty list): there is no SQL to send."""
-        compiled = self._compiled_for(len(args), using, shape)
+        compiled = self._compiled_for(args, using, shape)
         if compiled.sql is None:
             raise EmptyResultSet
         return compiled.sql, compiled.params_for(args)
@@ -75,7 +90,7 @@ class CompiledOnce:
         self, *args: int, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
     ) -> list[tuple[Any, ...]]:
         connection = connections[using]
-        compiled = self._compiled_for(len(args), using, shape)
+        compiled = self._compiled_for(args, using, shape)
         if compiled.sql is None:
             return []
         with connection.cursor() as cursor:
@@ -95,31 +110,36 @@ class CompiledOnce:
             converted.append(tuple(row))
         return converted
 
-    def _compiled_for(self, arity: int, using: str, shape: Hashable) -> _Compiled:
+    def _compiled_for(self, args: tuple, using: str, shape: Hashable) -> _Compiled:
         # A query may take a list of ids as its last arguments (`build(user_id, *team_ids)`):
-        # its SQL is kept for each number of arguments (and shape).
-        key = (using, connections[using].vendor, arity, shape)
+        # its SQL is kept for each number of arguments (which of them are times, and shape).
+        times = tuple(isinstance(arg, datetime) for arg in args)
+        key = (using, connections[using].vendor, times, shape)
         compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
-                compiled = self._compiled.get(key) or self._compile(arity, using, shape)
+                compiled = self._compiled.get(key) or self._compile(times, using, shape)
                 self._compiled[key] = compiled
         return compiled
 
-    def _compile(self, arity: int, using: str, shape: Hashable) -> _Compiled:
-        markers = [_MARKER_BASE - i for i in range(arity)]
+    def _compile(self, times: tuple[bool, ...], using: str, shape: Hashable) -> _Compiled:
+        arity = len(times)
+        adapt = connections[using].ops.adapt_datetimefield_value
+        markers = [_marker(i, is_time) for i, is_time in enumerate(times)]
         built = self.build(*markers) if shape is None else self.build(*markers, shape=shape)
         compiler = built.query.get_compiler(using=using)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # it matches nothing whatever its arguments' values
             return _Compiled(None, (), [], {})
-        positions = [markers.index(p) if p in markers else None for p in params]
+        # As the ORM passes them: a time is adapted for the backend (a string on SQLite).
+        passed = [adapt(m) if is_time else m for m, is_time in zip(markers, times, strict=True)]
+        positions = [passed.index(p) if p in passed else None for p in params]
         missing = set(range(arity)) - set(positions)
-        if missing or any(str(marker) in sql for marker in markers):
+        if missing or any(str(marker) in sql for marker in passed):
             raise ValueError(
                 f"{self.build.__qualname__}: its SQL is not the same for every call "
                 f"(arguments {sorted(missing)} are not parameters); it cannot be compiled once"
             )
         fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
-        return _Compiled(sql, tuple(params), positions, compiler.get_converters(fields))
+        return _Compiled(sql, tuple(params), positions, compiler.get_converters(fields), adapt)

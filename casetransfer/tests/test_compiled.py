@@ -112,3 +112,23 @@ def test_a_shape_keeps_its_own_sql_and_is_given_to_the_build():
     assert read(*ids, shape="all") == [(active.pk,), (inactive.pk,)]
     assert read(*reversed(ids), shape="active only") == [(active.pk,)]
     assert build.call_count == 2
+
+
+def test_a_time_argument_is_passed_as_the_orm_passes_it():
+    """A time compared with a column is an argument too (a deadline panel's "now"), adapted
+    for the database as the ORM adapts it (a string on SQLite)."""
+    now = timezone.now()
+    old, new = UserFactory(date_joined=now - timedelta(days=9)), UserFactory(date_joined=now)
+
+    def joined_between(user_id, since, until):
+        rows = User.objects.filter(date_joined__gt=since, date_joined__lte=until)
+        return rows.exclude(pk=user_id).values_list("pk").order_by("pk")
+
+    build = mock.Mock(side_effect=joined_between)
+    read = CompiledOnce(build)
+    for since in (now - timedelta(days=10), now - timedelta(days=1), now):
+        args = (0, since, now)
+        assert read(*args) == list(joined_between(*args))
+    assert read(0, now - timedelta(days=1), now) == [(new.pk,)]
+    assert read(new.pk, now - timedelta(days=10), now) == [(old.pk,)]
+    assert build.call_count == 1
