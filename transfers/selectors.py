@@ -23,7 +23,7 @@ from casetransfer.ranking import OrderedRows, union_of
 from deadlines.models import Deadline, DeadlineStatus
 from people.models import Team, User
 from people.roles import Role
-from people.selectors import own_teams
+from people.selectors import _teams_in_scope, own_teams, user_scope
 
 from .models import (
     LIVE,
@@ -438,35 +438,49 @@ def _cin_to_cic_needing(user: User, teams: _Teams) -> list[int]:
     # One round trip for the ids: a union of index-served branches, never an OR across joins
     # (which scans every transfer with its case), the teams as literal ids; then the few
     # transfers themselves (one query of both had PostgreSQL plan for 4.5 ms; issue 14).
-    live = Transfer.objects.filter(kind=TransferKind.CIN_TO_CIC, stage__in=LIVE_STAGES).order_by()
-    branches = [
-        live.filter(case__in=ChildCase.objects.filter(allocated_worker=user).values("pk")),
-        live.filter(allocated_worker=user),
-    ]
     # A manager of a team; in a team, with one of the roles (teams.own holds teams.managed_by).
     either = (
         teams.own
         if user.has_role(Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER, Role.SOCIAL_WORKER)
         else teams.managed_by
     )
-    if either:
-        branches += [live.filter(from_team__in=either), live.filter(to_team__in=either)]
-    if user.has_role(Role.OPERATIONAL_MANAGER):
-        from people.selectors import teams_visible_to
-
-        # Their one step is the Children in Care team for a confirmed request (actions.py).
-        visible = teams_visible_to(user).values("pk")
-        branches.append(live.filter(from_team__in=visible, status=S.CARE_CONFIRMED))
-    ids = sorted(row["pk"] for row in union_of(branch.values("pk") for branch in branches))
+    # An operational manager's one step is the Children in Care team for a confirmed request
+    # (actions.py), for the teams their scope sees.
+    scope = (user_scope(user) or "") if user.has_role(Role.OPERATIONAL_MANAGER) else ""
+    ids = sorted(pk for (pk,) in _cin_to_cic_ids(user.pk, *either, shape=scope))
     # Asked even for none (no transfer has id 0): the page costs the same queries whether
-    # anything waits or not, as the query-count tests check at two data sizes.
-    candidates = Transfer.objects.filter(pk__in=ids or [0]).select_related(
-        "case", "from_team", "to_team", "cin_to_cic"
+    # anything waits or not, as the query-count tests check at two data sizes. In no order:
+    # compiling the model's own took a tenth of this.
+    candidates = (
+        Transfer.objects.filter(pk__in=ids or [0])
+        .select_related("case", "from_team", "to_team", "cin_to_cic")
+        .order_by()
     )
     from people.selectors import memberships_cached
 
     with memberships_cached(user):
         return [t.pk for t in candidates if any(step.allowed(t, user) for step in waiting_steps)]
+
+
+def _cin_to_cic_branches(user_id: int, *either: int, shape: str) -> QuerySet:
+    """The ids of the live Child in Need to Children in Care transfers a person (by id) is part
+    of, for _cin_to_cic_needing: `either`, the teams they manage or work in with a role that
+    holds steps; `shape`, an operational manager's scope ("" for anyone else). Compiled once
+    per shape (_cin_to_cic_ids)."""
+    live = Transfer.objects.filter(kind=TransferKind.CIN_TO_CIC, stage__in=LIVE_STAGES).order_by()
+    branches = [
+        live.filter(case__in=ChildCase.objects.filter(allocated_worker=user_id).values("pk")),
+        live.filter(allocated_worker=user_id),
+    ]
+    if either:
+        branches += [live.filter(from_team__in=either), live.filter(to_team__in=either)]
+    if shape:
+        visible = _teams_in_scope(shape, user_id).values("pk")
+        branches.append(live.filter(from_team__in=visible, status=S.CARE_CONFIRMED))
+    return union_of(branch.values_list("pk") for branch in branches)
+
+
+_cin_to_cic_ids = CompiledOnce(_cin_to_cic_branches)
 
 
 def _qa_checked() -> QuerySet:
