@@ -10,6 +10,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.case_team import case_team_field
+from casetransfer.choices import choice_label
 
 from .rules import DEFAULT_RULES, Kind, Unit
 
@@ -211,6 +212,10 @@ class Deadline(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.case or self.subject_id}"
+
+    # As Django's get_FOO_display, without building every choice on each call (choices.py).
+    def get_kind_display(self) -> str:
+        return choice_label(Kind, self.kind)
 
     @property
     def met_late(self) -> bool:

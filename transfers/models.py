@@ -11,6 +11,7 @@ from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.case_team import case_team_field
+from casetransfer.choices import choice_label
 
 from . import permissions as can
 
@@ -245,6 +246,13 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("transfers:detail", args=[self.pk])
+
+    # As Django's get_FOO_display, without building every choice on each call (choices.py).
+    def get_kind_display(self) -> str:
+        return choice_label(TransferKind, self.kind)
+
+    def get_status_display(self) -> str:
+        return choice_label(TransferStatus, self.status)
 
     @property
     def is_priority(self) -> bool:
