@@ -124,3 +124,34 @@ def test_a_deadline_of_the_readers_team_they_also_watch_is_listed_once(org, visi
     for ranked in (_ranked_in_python(org.owner, None), _soonest_first_in_database(org.owner, None)):
         assert len(ranked) == 1
         assert [d.pk for d in ranked[:1]] == [visit.pk]
+
+
+def test_the_home_panels_compiled_once_list_what_the_querysets_list():
+    """The overdue and due-soon panels read their keys by SQL compiled once per shape (issue
+    14): every demo user, watcher and superuser included, gets the rows of the querysets
+    built afresh, soonest first, one SQL kept per shape rather than per person."""
+    from django.core.management import call_command
+
+    from deadlines import selectors
+    from people.models import User
+
+    call_command("seed_demo", cases=120, verbosity=0)
+    users = list(User.objects.all())
+    watcher = users[0]
+    for deadline in overdue(users[1])[:3]:
+        deadline.watchers.add(watcher)
+    selectors._read_ranked_keys._compiled.clear()
+    listed = 0
+    for user in users:
+        for ranked, built in (
+            (selectors.ranked_overdue(user), overdue(user)),
+            (selectors.ranked_due_soon(user), due_soon(user)),
+        ):
+            rows = ranked[: len(ranked)]
+            assert [d.pk for d in rows] == list(
+                built.order_by("due_at", "pk").values_list("pk", flat=True)
+            ), user.username
+            listed += len(rows)
+    assert listed > 20
+    shapes = {(which, selectors._team_scope(u)) for u in users for which in ("late", "soon")}
+    assert len(selectors._read_ranked_keys._compiled) == len(shapes) < len(users)
