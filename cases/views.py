@@ -12,6 +12,7 @@ from casetransfer.request_cache import read_only
 from casework.selectors import joint_planning_for, meetings_for
 from deadlines.selectors import case_page_deadlines, deadlines_for_case
 from escalations.selectors import concerns_for_case, escalations_for_case, suspensions_in_force
+from people.models import Team
 from people.selectors import team_choices_visible_to, teams_visible_to, users_in_team
 from transfers.selectors import case_transfers, eh_worker_involved
 
@@ -75,12 +76,15 @@ class CaseListView(ListView):
 
     def _form(self, *args, **kwargs) -> CaseSearchForm:
         user = self.request.user
-        return CaseSearchForm(
-            *args,
-            teams=teams_visible_to(user),
-            team_choices=team_choices_visible_to(user),
-            **kwargs,
-        )
+        choices = team_choices_visible_to(user)
+        # The team chosen is checked against the teams offered, by their ids when they are
+        # already read: building the scope's query for a filter most searches leave at "All"
+        # took a tenth of a search's Python (issue 14).
+        if choices is None:
+            teams = teams_visible_to(user)
+        else:
+            teams = Team.objects.filter(pk__in=[pk for pk, _ in choices])
+        return CaseSearchForm(*args, teams=teams, team_choices=choices, **kwargs)
 
     def dispatch(self, request, *args, **kwargs):
         request.session.pop(self.OLD_SESSION_KEY, None)
