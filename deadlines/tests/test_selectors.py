@@ -133,6 +133,7 @@ def test_the_home_panels_compiled_once_list_what_the_querysets_list():
     from django.core.management import call_command
 
     from deadlines import selectors
+    from deadlines.models import Deadline
     from people.models import User
 
     call_command("seed_demo", cases=120, verbosity=0)
@@ -140,6 +141,14 @@ def test_the_home_panels_compiled_once_list_what_the_querysets_list():
     watcher = users[0]
     for deadline in overdue(users[1])[:3]:
         deadline.watchers.add(watcher)
+    # A manager watching deadlines of their teams, one of which they own too: each listed once.
+    manager = User.objects.get(username="sm.socialcare")
+    theirs = list(deadlines_for_user(manager).filter(status="open").order_by("pk")[:4])
+    assert len(theirs) == 4
+    for deadline, due in zip(theirs, [-HOUR, -HOUR, HOUR, HOUR], strict=True):
+        Deadline.objects.filter(pk=deadline.pk).update(due_at=NOW + due)
+        deadline.watchers.add(manager)
+    Deadline.objects.filter(pk__in=[theirs[0].pk, theirs[2].pk]).update(owner=manager)
     selectors._read_ranked_keys._compiled.clear()
     listed = 0
     for user in users:
