@@ -27,3 +27,37 @@ def test_the_demo_escalations_and_a_locality_lead_everywhere():
     count = Escalation.objects.count()
     call_command("seed_demo", cases=60)
     assert Escalation.objects.count() == count
+
+
+def test_the_escalation_tables_read_no_query_a_row(client):
+    """The home panel and the escalations page list escalations with what their table names
+    read with them (issue 14: no longer the transfer or the case's team): more escalations to
+    decide cost the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from escalations.selectors import escalations_to_answer
+
+    call_command("seed_demo", cases=60)
+    manager = User.objects.get(username="sm.socialcare")
+    client.force_login(manager)
+
+    def counts() -> tuple[int, int]:
+        numbers = []
+        for path in ("/", "/escalations/"):
+            client.get(path)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200
+            numbers.append(len(queries))
+        return tuple(numbers)
+
+    listed = list(escalations_to_answer(manager))
+    assert listed, "the demo has an escalation for the service manager to decide"
+    before = counts()
+    for escalation in listed:
+        for _ in range(3):  # copies of it, live, for them to decide
+            escalation.pk = None
+            escalation.response_deadline = None
+            escalation.save()
+    assert len(escalations_to_answer(manager)) >= 4 * len(listed)
+    assert counts() == before
