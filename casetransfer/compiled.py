@@ -70,6 +70,11 @@ class CompiledOnce:
     (`build(*ids, shape=shape)` when one is given). `sql_with_params` gives the SQL to write
     into another query instead."""
 
+    # The SQL kept for at most this many shapes and lengths of arguments: a list of ids as
+    # long as a person's waiting transfers is one more each length, so a long-running worker
+    # would otherwise keep more and more; past it, all is compiled afresh as it is asked.
+    MAX_KEPT = 256
+
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
@@ -119,6 +124,8 @@ class CompiledOnce:
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(key) or self._compile(times, using, shape)
+                if len(self._compiled) >= self.MAX_KEPT:
+                    self._compiled.clear()
                 self._compiled[key] = compiled
         return compiled
 

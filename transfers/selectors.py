@@ -214,7 +214,7 @@ class _Teams:
 
 class _Shape(NamedTuple):
     """What the SQL of "waiting for you" depends on besides ids: the roles that add branches,
-    and how many ids each list of _WaitingIds holds."""
+    and how many ids each list _waiting_inputs gives holds."""
 
     managers: bool  # a team manager or an assistant team manager
     team_manager: bool

@@ -132,3 +132,20 @@ def test_a_time_argument_is_passed_as_the_orm_passes_it():
     assert read(0, now - timedelta(days=1), now) == [(new.pk,)]
     assert read(new.pk, now - timedelta(days=10), now) == [(old.pk,)]
     assert build.call_count == 1
+
+
+def test_the_sql_kept_is_bounded_and_what_was_let_go_is_compiled_again():
+    """A list of ids is kept for each of its lengths: past MAX_KEPT of them, all is let go
+    and compiled again as it is asked, so a long-running worker keeps no more and no less
+    answers right."""
+    teams = [TeamFactory() for _ in range(4)]
+
+    def named(*team_ids):
+        return Team.objects.filter(pk__in=team_ids).values_list("pk").order_by("pk")
+
+    read = CompiledOnce(named)
+    read.MAX_KEPT = 2
+    for chosen in (teams[:1], teams[:2], teams[:3], teams, teams[:1]):
+        ids = [team.pk for team in chosen]
+        assert read(*ids) == [(pk,) for pk in sorted(ids)]
+        assert len(read._compiled) <= 2
