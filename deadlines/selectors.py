@@ -117,6 +117,9 @@ def _ranked(user: User, which: str, now: datetime | None) -> OrderedRows:
 
 
 def _ranked_keys_of(user_id: int, now: datetime, *until: datetime, shape: tuple) -> QuerySet:
+    """(id, due time) of a person's deadlines overdue at `now`, or due soon (after `now`, by
+    `until`): _late's and _soon's conditions, their times given as arguments so that the SQL
+    is the same for every call of a shape, (which, the scope of the teams they answer for)."""
     which, team_scope = shape
     if which == "late":
         condition = _late(now)
