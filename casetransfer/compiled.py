@@ -81,7 +81,7 @@ class CompiledOnce:
         self._lock = threading.Lock()
 
     def sql_with_params(
-        self, *args: int, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
+        self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
     ) -> tuple[str, list]:
         """The query's SQL and this call's parameters, to run or to write into another query.
         Raises EmptyResultSet, as the ORM's compiler does, for a query that can match nothing
@@ -92,7 +92,7 @@ class CompiledOnce:
         return compiled.sql, compiled.params_for(args)
 
     def __call__(
-        self, *args: int, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
+        self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
     ) -> list[tuple[Any, ...]]:
         connection = connections[using]
         compiled = self._compiled_for(args, using, shape)
