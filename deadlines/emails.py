@@ -2,7 +2,6 @@
 link: never a child's name or other personal details."""
 
 from datetime import datetime
-from functools import cache
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -11,7 +10,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
-from django.utils.encoding import force_str
 
 from casetransfer.bulk import insert_rows
 from people.models import Team, User
@@ -166,16 +164,6 @@ WHAT_TO_DO = {
 }
 
 
-@cache
-def _kind_labels() -> dict[str, Any]:
-    return dict(Deadline._meta.get_field("kind").flatchoices)
-
-
-def kind_label(kind: str) -> str:
-    """What deadline.get_kind_display() says, without building the dict of choices each time."""
-    return force_str(_kind_labels().get(kind, kind), strings_only=True)
-
-
 def what_to_do(kind: str) -> str:
     return WHAT_TO_DO.get(kind, "Open it and do the step it is waiting for.")
 
@@ -267,7 +255,7 @@ def deadline_messages(
     # Read once here: a generic relation's lookup costs more than the rest of the row (issue 14).
     subject_row = deadline.subject
     reference = deadline_reference(deadline, subject_row)
-    label = kind_label(deadline.kind)
+    label = deadline.get_kind_display()  # read from the enum (casetransfer.choices)
     path, link_text = subject_link(deadline, subject_row)
     # As the transfer notices do: an urgent or section 47 request is headlined as urgent.
     prefix = "URGENT " if getattr(subject_row, "is_priority", False) else ""
