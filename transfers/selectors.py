@@ -326,12 +326,11 @@ def ranked_needing_action(user: User) -> OrderedRows:
 
 def ranked_raised_by(user: User) -> OrderedRows:
     """requests_raised_by, read as ranked rows (the home page panel, the "started" list)."""
-    keys = union_of(
-        [
-            requests_raised_by(user)
-            .select_related(None)
-            .values_list("pk", "next_due_at", "priority", "created_at")
-        ]
+    keys = (
+        requests_raised_by(user)
+        .select_related(None)
+        .order_by()  # ordered by _ranked_by_due
+        .values_list("pk", "next_due_at", "priority", "created_at")
     )
     return _ranked_by_due(keys, newest_first=True)
 
