@@ -6,7 +6,9 @@ every row with its joins, and the total a second pass over the same rows. Here t
 reads only each row's id and sort key (no joins to show anything) and a second query reads whole
 only the rows shown, by primary key. OrderedRows has the database order and count the keys
 (the home panels, the "waiting for you" and "started" lists); RankedRows sorts and counts them
-in Python, for a list whose keys are filtered in Python first (the deadlines page)."""
+in Python, for a list whose keys are filtered in Python first (the deadlines page);
+CountedApart has them counted by one query and read in order by another, for a panel over
+thousands of rows whose first few an index reads in order (a manager's overdue deadlines)."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -121,6 +123,46 @@ class OrderedRows:
         offset = index.start or 0
         limit = (index.stop if index.stop is not None else self.count()) - offset
         ids = self._ids(offset, max(limit, 0)) if limit > 0 else []
+        # Asked even for no rows, like RankedRows: a page costs the same queries either way.
+        by_pk = {row.pk: row for row in self._fetch(ids or [0])}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+class CountedApart:
+    """Ranked rows counted by one query and read in order by another: for a list of thousands
+    (a service manager's overdue deadlines), where ordering and counting them in one query
+    sorts and counts every row, while an index in the order reads the first few and a count
+    down another index touches no table row (issue 14). `ordered` is the SQL and parameters of
+    the keys' query, (pk, ...) rows in their order (its ORDER BY ends it); `total` how many
+    rows it has, counted apart; `fetch` as RankedRows'."""
+
+    def __init__(
+        self,
+        ordered: tuple[str, list],
+        total: int,
+        fetch: Callable[[list[int]], QuerySet],
+    ) -> None:
+        self._ordered = ordered
+        self._total = total
+        self._fetch = fetch
+
+    def __len__(self) -> int:
+        return self._total
+
+    def count(self) -> int:
+        return self._total
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
+            raise ValueError("Ranked rows take a plain, non-negative slice")
+        offset = index.start or 0
+        limit = max((index.stop if index.stop is not None else self._total) - offset, 0)
+        sql, params = self._ordered
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s OFFSET %s", (*params, limit, offset))
+            ids = [row[0] for row in cursor.fetchall()]
         # Asked even for no rows, like RankedRows: a page costs the same queries either way.
         by_pk = {row.pk: row for row in self._fetch(ids or [0])}
         return [by_pk[pk] for pk in ids if pk in by_pk]

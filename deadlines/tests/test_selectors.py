@@ -126,15 +126,21 @@ def test_a_deadline_of_the_readers_team_they_also_watch_is_listed_once(org, visi
         assert [d.pk for d in ranked[:1]] == [visit.pk]
 
 
-def test_the_home_panels_compiled_once_list_what_the_querysets_list():
+@pytest.mark.parametrize("ordered_from", [0, 10**9], ids=["read in order", "union"])
+def test_the_home_panels_compiled_once_list_what_the_querysets_list(monkeypatch, ordered_from):
     """The overdue and due-soon panels read their keys by SQL compiled once per shape (issue
     14): every demo user, watcher and superuser included, gets the rows of the querysets
-    built afresh, soonest first, one SQL kept per shape rather than per person."""
+    built afresh, soonest first, one SQL kept per shape rather than per person. A manager's
+    overdue panel is counted apart and, from ORDERED_FROM rows, read in order down the live
+    deadlines' index (both ways checked): the same rows and count."""
     from django.core.management import call_command
 
     from deadlines import selectors
     from deadlines.models import Deadline
     from people.models import User
+    from people.selectors import teams_visible_to
+
+    monkeypatch.setattr(selectors, "ORDERED_FROM", ordered_from)
 
     call_command("seed_demo", cases=120, verbosity=0)
     users = list(User.objects.all())
@@ -149,18 +155,43 @@ def test_the_home_panels_compiled_once_list_what_the_querysets_list():
         Deadline.objects.filter(pk=deadline.pk).update(due_at=NOW + due)
         deadline.watchers.add(manager)
     Deadline.objects.filter(pk__in=[theirs[0].pk, theirs[2].pk]).update(owner=manager)
-    selectors._read_ranked_keys._compiled.clear()
+    # And overdue deadlines of teams they do not answer for: one they own, one they watch,
+    # one they do both.
+    elsewhere = list(
+        Deadline.objects.filter(status="open")
+        .exclude(owner_team__in=teams_visible_to(manager))
+        .order_by("pk")[:3]
+    )
+    assert len(elsewhere) == 3
+    Deadline.objects.filter(pk__in=[d.pk for d in elsewhere]).update(due_at=NOW - HOUR)
+    Deadline.objects.filter(pk__in=[elsewhere[0].pk, elsewhere[2].pk]).update(owner=manager)
+    for deadline in elsewhere[1:]:
+        deadline.watchers.add(manager)
+    compiled = (
+        selectors._read_ranked_keys,
+        selectors._read_overdue_count,
+        selectors._read_overdue_in_order,
+    )
+    for kept in compiled:
+        kept._compiled.clear()
     listed = 0
     for user in users:
         for ranked, built in (
             (selectors.ranked_overdue(user), overdue(user)),
             (selectors.ranked_due_soon(user), due_soon(user)),
         ):
+            assert len(ranked) == built.count(), user.username
             rows = ranked[: len(ranked)]
             assert [d.pk for d in rows] == list(
                 built.order_by("due_at", "pk").values_list("pk", flat=True)
             ), user.username
             listed += len(rows)
     assert listed > 20
-    shapes = {(which, selectors._team_scope(u)) for u in users for which in ("late", "soon")}
+    scopes = {selectors._team_scope(u) for u in users}
+    managers = scopes - {None}
+    apart = managers if ordered_from == 0 else set()
+    shapes = {(which, scope) for scope in scopes for which in ("late", "soon")}
+    shapes -= {("late", scope) for scope in apart}
     assert len(selectors._read_ranked_keys._compiled) == len(shapes) < len(users)
+    assert len(selectors._read_overdue_count._compiled) == len(managers)
+    assert len(selectors._read_overdue_in_order._compiled) == len(apart)
