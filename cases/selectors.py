@@ -10,7 +10,7 @@ from django.db.models.functions import Greatest, Upper
 from django.db.models.lookups import Contains, StartsWith
 
 from audit.models import AuditEvent
-from casetransfer.compiled import CompiledOnce
+from casetransfer.compiled import CompiledOnce, ModelsCompiledOnce
 from casetransfer.ranking import union_of
 from casetransfer.request_cache import once_per_request, request_cache
 from people.models import Team, User
@@ -81,12 +81,27 @@ def _read_visible_ids(user: User) -> tuple[list[int], list[int]]:
 
 def _involved_among(user: User, case_ids: list[int]) -> set[int]:
     """Which of these cases any way of being involved names: the same branches, each asked
-    only about them (by its case index)."""
-    branches = union_of(
-        (branch.filter(case_id__in=case_ids) for branch in _involvement_branches(user)),
+    only about them (by its case index). Compiled once per number of teams and of cases: a
+    case or transfer page outside the reader's teams asks it (2.8 ms to build and compile)."""
+    teams = sorted(_visible_team_ids(user))
+    rows = _involvement_among(user.pk, *teams, *case_ids, shape=len(teams))
+    return {case_id for (case_id,) in rows}
+
+
+def _involvement_among_of(user_id: int, *ids: int, shape: int) -> QuerySet:
+    """_involved_among's query: `ids` the teams the user sees (`shape` of them), then the
+    cases asked about."""
+    teams, case_ids = list(ids[:shape]), list(ids[shape:])
+    return union_of(
+        (
+            branch.filter(case_id__in=case_ids).values_list("case_id")
+            for branch in _involvement_branches_of(user_id, teams)
+        ),
         repeats=True,  # gathered into a set
     )
-    return {row["case_id"] for row in branches}
+
+
+_involvement_among = CompiledOnce(_involvement_among_of)
 
 
 def visible_among(user: User, rows: list[tuple[int, int | None, int | None]]) -> list[int]:
@@ -388,8 +403,18 @@ def _few_numbered(user: User, filters: Q) -> list[Case] | None:
     return [case for case in rows if case.pk in seen]
 
 
-def case_allocation_history(case: Case) -> QuerySet[Allocation]:
-    return case.allocations.select_related("team", "worker", "allocated_by")
+def case_allocation_history(case: Case) -> list[Allocation]:
+    """The case's allocations, as the case page lists them (its SQL compiled once)."""
+    return _read_allocations_of_case(case.pk)
+
+
+def _allocations_of_case(case_id: int) -> QuerySet[Allocation]:
+    return Allocation.objects.filter(case_id=case_id).select_related(
+        "team", "worker", "allocated_by"
+    )
+
+
+_read_allocations_of_case = ModelsCompiledOnce(_allocations_of_case)
 
 
 def _related_subjects(case: Case) -> dict[str, list[str]]:

@@ -3,16 +3,29 @@ sees the case or transfer."""
 
 from django.db.models import F, QuerySet
 
+from casetransfer.compiled import ModelsCompiledOnce
 from people.models import User
 
 from .models import Meeting, MeetingKind, NotificationRecord
 
 
-def meetings_for(*, case=None, transfer=None) -> QuerySet[Meeting]:
+def meetings_for(*, case=None, transfer=None) -> list[Meeting]:
     """A case's meetings (every one, with or without a transfer), or one transfer's; the
-    planned ones first, soonest first, then those held, latest first."""
+    planned ones first, soonest first, then those held, latest first. Compiled once for a
+    case's or a transfer's (the case and transfer pages ask, issue 14)."""
     if case is None and transfer is None:
-        return Meeting.objects.none()
+        return []
+    if case is None or transfer is None:
+        subject, shape = (case, "case") if transfer is None else (transfer, "transfer")
+        return _read_meetings_of(subject.pk, shape=shape)
+    return list(_meetings_for(case=case, transfer=transfer))
+
+
+def _meetings_of(pk: int, *, shape: str) -> QuerySet[Meeting]:
+    return _meetings_for(**{shape: pk})
+
+
+def _meetings_for(*, case=None, transfer=None) -> QuerySet[Meeting]:
     meetings = Meeting.objects.all()
     if transfer is not None:
         meetings = meetings.filter(transfer=transfer)
@@ -23,6 +36,9 @@ def meetings_for(*, case=None, transfer=None) -> QuerySet[Meeting]:
         .prefetch_related("attendees", "invited")
         .order_by(F("held_at").desc(nulls_first=True), F("planned_for").asc(nulls_last=True), "-id")
     )
+
+
+_read_meetings_of = ModelsCompiledOnce(_meetings_of)
 
 
 def joint_planning_for(meetings: list[Meeting]) -> list[dict]:

@@ -17,7 +17,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from casetransfer.compiled import CompiledOnce
+from casetransfer.compiled import CompiledOnce, ModelsCompiledOnce
 from casetransfer.ranking import CountedApart, OrderedRows, RankedRows, union_of
 from people.models import User
 from people.roles import Scope
@@ -50,7 +50,11 @@ def _one_of(*branches: QuerySet) -> QuerySet[Deadline]:
 
 
 def _annotated(deadlines: QuerySet[Deadline], user: User) -> QuerySet[Deadline]:
-    watched = _watched_by(user)
+    return _annotated_for(deadlines, user.pk)
+
+
+def _annotated_for(deadlines: QuerySet[Deadline], user_id: int) -> QuerySet[Deadline]:
+    watched = _watched_by_id(user_id)
     return deadlines.annotate(
         is_watched=Exists(watched.filter(deadline_id=OuterRef("pk")))
     ).select_related("case", "owner", "owner_team")
@@ -217,8 +221,16 @@ def _overdue_in_order_of(user_id: int, now: datetime, *, shape: str) -> QuerySet
 _read_overdue_in_order = CompiledOnce(_overdue_in_order_of)
 
 
+def _deadlines_by_pk(user_id: int, *pks: int) -> QuerySet[Deadline]:
+    return _annotated_for(Deadline.objects.filter(pk__in=pks), user_id)
+
+
+# The rows a panel or page shows, read whole by primary key: compiled once per number of rows.
+_read_deadlines_by_pk = ModelsCompiledOnce(_deadlines_by_pk)
+
+
 def _fetch_for(user: User):
-    return lambda pks: _annotated(Deadline.objects.filter(pk__in=pks), user)
+    return lambda pks: _read_deadlines_by_pk(user.pk, *pks)
 
 
 def _soonest_first(keys, user: User) -> RankedRows:
@@ -366,10 +378,24 @@ def case_page_deadlines(case, finished=FINISHED_ON_CASE_PAGE) -> CaseDeadlines:
     """For the case page: every live deadline, soonest first, and the latest `finished` met or
     cancelled ones, with how many the case has had (years of history run to hundreds: the
     rest are on the case's deadlines page)."""
-    rows = deadlines_for_case(case)  # the latest due first
-    done = list(rows.exclude(status__in=LIVE).annotate(total=Window(Count("*")))[:finished])
+    done = _read_finished_of_case(case.pk, shape=finished)
     return CaseDeadlines(
-        live=list(rows.filter(status__in=LIVE).order_by("due_at", "pk")),
+        live=_read_live_of_case(case.pk),
         finished=done,
         finished_total=done[0].total if done else 0,
     )
+
+
+def _finished_of_case(case_id: int, *, shape: int) -> QuerySet[Deadline]:
+    """The latest `shape` met or cancelled deadlines of a case, counted alongside."""
+    rows = deadlines_for_case(case_id).exclude(status__in=LIVE)
+    return rows.annotate(total=Window(Count("*")))[:shape]
+
+
+def _live_of_case(case_id: int) -> QuerySet[Deadline]:
+    return deadlines_for_case(case_id).filter(status__in=LIVE).order_by("due_at", "pk")
+
+
+# Built and compiled on every case page (issue 14).
+_read_finished_of_case = ModelsCompiledOnce(_finished_of_case)
+_read_live_of_case = ModelsCompiledOnce(_live_of_case)

@@ -18,7 +18,7 @@ from django.db.models import (
 
 from audit.models import AuditEvent
 from cases.models import Case as ChildCase
-from casetransfer.compiled import CompiledOnce
+from casetransfer.compiled import CompiledOnce, ModelsCompiledOnce
 from casetransfer.ranking import OrderedRows, union_of
 from deadlines.models import Deadline, DeadlineStatus
 from people.models import Team, User
@@ -110,11 +110,8 @@ def _attach_people(transfer: Transfer) -> None:
         field.set_cached_value(holder, people.get(getattr(holder, field.attname)))
 
 
-def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
-    """The transfer if the user may see its case (else None: the views answer 404)."""
-    from cases.selectors import sees_fresh_case
-
-    transfer = (
+def _transfer_with_parts(pk: int) -> QuerySet[Transfer]:
+    return (
         Transfer.objects.filter(pk=pk)
         .select_related(
             "case",
@@ -125,9 +122,20 @@ def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
             "team_move",
             "cin_to_cic",
         )
-        .order_by()
-        .first()
+        .order_by()[:1]
     )
+
+
+# Seven joins, built and compiled on every transfer page and step: 5 ms (issue 14).
+_read_transfer = ModelsCompiledOnce(_transfer_with_parts)
+
+
+def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
+    """The transfer if the user may see its case (else None: the views answer 404)."""
+    from cases.selectors import sees_fresh_case
+
+    found = _read_transfer(pk)
+    transfer = found[0] if found else None
     if transfer is None or not sees_fresh_case(user, transfer.case):
         return None
     _attach_people(transfer)
@@ -346,10 +354,18 @@ def _ranked_by_due(keys: QuerySet | tuple[str, list], *, newest_first: bool) -> 
     return OrderedRows(
         keys,
         order=f"2 ASC NULLS LAST, 3 DESC, 4 {age}, 1 {age}",
-        fetch=lambda pks: _with_due(Transfer.objects.filter(pk__in=pks)).select_related(
-            "case", "from_team", "to_team"
-        ),
+        fetch=lambda pks: _read_transfers_by_pk(*pks),
     )
+
+
+def _transfers_by_pk(*pks: int) -> QuerySet[Transfer]:
+    return _with_due(Transfer.objects.filter(pk__in=pks)).select_related(
+        "case", "from_team", "to_team"
+    )
+
+
+# The rows a panel or list shows, read whole by primary key: compiled once per number of rows.
+_read_transfers_by_pk = ModelsCompiledOnce(_transfers_by_pk)
 
 
 def _managed(user: User) -> list[int]:
@@ -526,8 +542,18 @@ def requests_raised_by(user: User) -> QuerySet[Transfer]:
     )
 
 
-def case_transfers(case) -> QuerySet[Transfer]:
-    return Transfer.objects.filter(case=case).select_related("to_team", "from_team", "step_up")
+def case_transfers(case) -> list[Transfer]:
+    """A case's transfers, as the case page lists them (its SQL compiled once, issue 14)."""
+    return _read_transfers_of_case(case.pk)
+
+
+def _transfers_of_case(case_id: int) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(case_id=case_id).select_related(
+        "to_team", "from_team", "step_up"
+    )
+
+
+_read_transfers_of_case = ModelsCompiledOnce(_transfers_of_case)
 
 
 def transfer_timeline(transfer: Transfer) -> list[AuditEvent]:
@@ -558,13 +584,23 @@ def transfer_deadlines(transfer: Transfer) -> QuerySet[Deadline]:
 
 
 def eh_worker_involved(case) -> Transfer | None:
-    """After a step-up is allocated the FFP/FSW stays involved (seed 002): the latest such."""
+    """After a step-up is allocated the FFP/FSW stays involved (seed 002): the latest such (its
+    SQL compiled once: the case page asks it)."""
+    latest = _read_eh_worker_involved(case.pk)
+    return latest[0] if latest else None
+
+
+def _eh_worker_involved(case_id: int) -> QuerySet[Transfer]:
     return (
-        Transfer.objects.filter(case=case, status__in=[S.ALLOCATED, S.COMPLETED], kind="step_up")
+        Transfer.objects.filter(
+            case_id=case_id, status__in=[S.ALLOCATED, S.COMPLETED], kind="step_up"
+        )
         .select_related("requested_by", "step_up", "step_up__eh_worker")
-        .order_by("-allocated_at")
-        .first()
+        .order_by("-allocated_at", "-pk")[:1]
     )
+
+
+_read_eh_worker_involved = ModelsCompiledOnce(_eh_worker_involved)
 
 
 def _cin_to_cic_next_step(transfer: Transfer, due) -> "NextStep | None":

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from casetransfer.compiled import CompiledOnce
+from casetransfer.compiled import CompiledOnce, ModelsCompiledOnce
 from people.models import Team, TeamMembership, User
 from people.roles import Role
 from people.tests.factories import TeamFactory, UserFactory
@@ -149,3 +149,88 @@ def test_the_sql_kept_is_bounded_and_what_was_let_go_is_compiled_again():
         ids = [team.pk for team in chosen]
         assert read(*ids) == [(pk,) for pk in sorted(ids)]
         assert len(read._compiled) <= 2
+
+
+def members_by_pk(user_id, *pks):
+    """Memberships by id, each with its team and manager joined and whether `user_id` manages
+    the team: what a panel reads whole by primary key."""
+    return (
+        TeamMembership.objects.filter(pk__in=pks)
+        .select_related("team__manager", "user")
+        .annotate(managed=Exists(Team.objects.filter(pk=OuterRef("team"), manager_id=user_id)))
+    )
+
+
+def test_model_instances_come_as_the_orm_builds_them(django_assert_num_queries):
+    """ModelsCompiledOnce: the instances of each call's rows, their joined rows filled in (no
+    query to reach them), annotations set, times aware; the build run once."""
+    manager, worker = UserFactory(), UserFactory(date_joined=timezone.now() - timedelta(days=2))
+    one, two = TeamFactory(manager=manager), TeamFactory()
+    first = TeamMembership.objects.create(team=one, user=worker)
+    second = TeamMembership.objects.create(team=two, user=worker)
+    build = mock.Mock(side_effect=members_by_pk)
+    read = ModelsCompiledOnce(build)
+    for user, pks in ((manager, [first.pk, second.pk]), (worker, [second.pk, first.pk])):
+        expected = sorted(members_by_pk(user.pk, *pks), key=lambda m: m.pk)
+        with django_assert_num_queries(1):
+            got = sorted(read(user.pk, *pks), key=lambda m: m.pk)
+            seen = [
+                (m.pk, m.team.name, m.team.manager and m.team.manager.pk, m.user.date_joined)
+                for m in got
+            ]
+        assert all(type(m) is TeamMembership for m in got)
+        assert seen == [
+            (m.pk, m.team.name, m.team.manager and m.team.manager.pk, m.user.date_joined)
+            for m in expected
+        ]
+        assert [m.managed for m in got] == [m.managed for m in expected]
+    managed = {m.pk: m.managed for m in read(manager.pk, first.pk, second.pk)}
+    assert managed == {first.pk: True, second.pk: False}
+    assert read(worker.pk, first.pk)[0].user.date_joined == worker.date_joined
+    assert build.call_count == 2  # one SQL for two ids, one for one id
+
+
+def test_a_compiled_query_of_models_has_its_prefetches_read(django_assert_num_queries):
+    """The build's prefetches are read as the ORM reads them: one query each, after the rows."""
+    manager = UserFactory()
+    team = TeamFactory(manager=manager)
+    members = [UserFactory() for _ in range(2)]
+    for member in members:
+        TeamMembership.objects.create(team=team, user=member)
+    read = ModelsCompiledOnce(
+        lambda *pks: Team.objects.filter(pk__in=pks).prefetch_related("memberships__user")
+    )
+    read(team.pk)
+    with django_assert_num_queries(3):  # the team, its memberships, their people
+        (got,) = read(team.pk)
+        people = {m.user.pk for m in got.memberships.all()}
+    assert people == {m.pk for m in members}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_compiled_query_of_models_runs_on_the_callers_connection():
+    """Django's connections are each thread's own: SQL compiled on one thread is sent on
+    another's connection (a threaded server's), which sees that thread's transaction."""
+    import threading
+
+    from django.db import connection, transaction
+
+    membership = TeamMembership.objects.create(team=TeamFactory(), user=UserFactory())
+    read = ModelsCompiledOnce(lambda *pks: TeamMembership.objects.filter(pk__in=pks))
+    assert [m.pk for m in read(membership.pk)] == [membership.pk]
+    seen = {}
+
+    def in_another_thread():
+        try:
+            with transaction.atomic():
+                TeamMembership.objects.filter(pk=membership.pk).delete()
+                seen["inside"] = read(membership.pk)  # its own transaction sees the delete
+                transaction.set_rollback(True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=in_another_thread)
+    thread.start()
+    thread.join()
+    assert seen["inside"] == []
+    assert [m.pk for m in read(membership.pk)] == [membership.pk]
