@@ -304,7 +304,17 @@ class OutboxEmail(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # The emails being retried after failing (casetransfer.health.mail_status, on the
+            # administrators' home pages and /healthz): a handful, where the status index
+            # reads every pending email (29 ms with 63,000 queued; issue 14).
+            models.Index(
+                fields=["id"],
+                name="outbox_retrying",
+                condition=models.Q(status="pending", attempts__gt=0),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_email}"
