@@ -151,8 +151,12 @@ class PageSoFar(Page):
         return super().next_page_number()
 
 
-def in_order_of(ids: list[int], rows: QuerySet) -> list:
+def in_order_of(ids: list[int], rows: QuerySet | Callable[..., Iterable]) -> list:
     """The rows of `rows` whose primary keys are `ids`, in that order; asked even for no ids (no
-    row has id 0), so a list costs the same queries whether it is empty or full."""
-    by_pk = {row.pk: row for row in rows.filter(pk__in=ids or [0])}
+    row has id 0), so a list costs the same queries whether it is empty or full. `rows` is a
+    queryset, or a function reading the rows of the ids it is given (casetransfer.compiled's
+    ModelsCompiledOnce: a list page's rows by SQL compiled once)."""
+    asked = ids or [0]
+    found = rows(*asked) if callable(rows) else rows.filter(pk__in=asked)
+    by_pk = {row.pk: row for row in found}
     return [by_pk[pk] for pk in ids if pk in by_pk]

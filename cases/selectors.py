@@ -351,6 +351,12 @@ def _name_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
 BY_NAME = ("last_name", "first_name", "id")
 # What a list of cases shows of each beside the case itself.
 CASE_LIST_RELATED = ("current_team", "allocated_worker")
+
+# A list page's cases read whole by primary key (cases.paging.in_order_of): compiled once per
+# number of rows (issue 14).
+read_cases_by_pk = ModelsCompiledOnce(
+    lambda *pks: Case.objects.filter(pk__in=pks).select_related(*CASE_LIST_RELATED)
+)
 # A case number names one child; a number's first characters may name a few. Up to this many
 # matches are checked one by one against who the reader sees (`visible_among`).
 FEW_NUMBERED = 50

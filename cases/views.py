@@ -19,14 +19,13 @@ from transfers.selectors import case_transfers, eh_worker_involved
 from . import permissions as can
 from .actions import case_casework_actions, case_page_actions
 from .forms import AllocateForm, CaseSearchForm, CloseToSocialCareForm, HoldForm, StepDownForm
-from .models import Case
 from .paging import CountedSoFar, SinglePassPaginator, in_order_of
 from .selectors import (
-    CASE_LIST_RELATED,
     case_allocation_history,
     case_get_for_user,
     case_search,
     case_timeline,
+    read_cases_by_pk,
     step_down_teams,
     timeline_entries,
 )
@@ -129,7 +128,7 @@ class CaseListView(ListView):
             return SinglePassPaginator(queryset, per_page, **kwargs)
         return CountedSoFar.of(
             queryset,
-            lambda ids: in_order_of(ids, Case.objects.select_related(*CASE_LIST_RELATED)),
+            lambda ids: in_order_of(ids, read_cases_by_pk),
             per_page,
             **kwargs,
         )

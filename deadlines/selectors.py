@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 
 from django.db.models import (
@@ -318,7 +319,7 @@ def deadlines_in_order(user: User) -> Callable[[list[int]], list[Deadline]]:
     (`is_watched`): the rows of the page cases.paging.CountedSoFar counted."""
     from cases.paging import in_order_of
 
-    return lambda ids: in_order_of(ids, _annotated(Deadline.objects.all(), user))
+    return lambda ids: in_order_of(ids, partial(_read_deadlines_by_pk, user.pk))
 
 
 def team_deadlines(

@@ -108,20 +108,27 @@ def test_how_many_says_the_count_or_more_than_the_count_so_far():
     assert counted_whole(Paginator(range(5), 2))
 
 
-@pytest.mark.django_db
-def test_rows_are_read_whole_in_the_order_of_their_ids():
+def _read_by_pk():
+    """A queryset, and a function reading rows by their ids (by SQL compiled once)."""
     from cases.models import Case
+    from cases.selectors import read_cases_by_pk
 
+    return [Case.objects.all(), read_cases_by_pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("way", [0, 1], ids=["queryset", "compiled"])
+def test_rows_are_read_whole_in_the_order_of_their_ids(way):
     first, second, third = CaseFactory(), CaseFactory(), CaseFactory()
-    rows = in_order_of([third.pk, first.pk, 0, second.pk], Case.objects.all())
+    rows = in_order_of([third.pk, first.pk, 0, second.pk], _read_by_pk()[way])
     assert rows == [third, first, second]  # an id no longer there is left out
 
 
 @pytest.mark.django_db
-def test_no_ids_still_ask_the_database_once():
+@pytest.mark.parametrize("way", [0, 1], ids=["queryset", "compiled"])
+def test_no_ids_still_ask_the_database_once(way):
     """A page costs the same queries whether its list is empty or full."""
-    from cases.models import Case
-
+    rows = _read_by_pk()[way]
     with CaptureQueriesContext(connection) as queries:
-        assert in_order_of([], Case.objects.all()) == []
+        assert in_order_of([], rows) == []
     assert len(queries) == 1
