@@ -31,6 +31,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
+from casetransfer import prepared
+
 # Stand-ins for the arguments while the query is compiled: integers no table holds as a key,
 # so a parameter equal to one was put there by its argument; for a time, a moment no row
 # records (a microsecond apart each).
@@ -102,7 +104,7 @@ class CompiledOnce:
         if compiled.sql is None:
             return []
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, compiled.params_for(args))
+            prepared.execute(cursor, compiled.sql, compiled.params_for(args))
             rows = cursor.fetchall()
         if not compiled.converters:
             return rows
@@ -177,9 +179,10 @@ class ModelsCompiledOnce(CompiledOnce):
         # The first call's compiler, on this thread's connection, answering with this call's
         # parameters; the queryset's clone asks it for its SQL (ModelIterable).
         compiler = copy.copy(compiled.compiler)
-        compiler.connection = connections[using]
-        sql, params = compiled.sql, compiled.params_for(args)
-        compiler.as_sql = lambda *_, **__: (sql, params)
+        compiler.connection = connection = connections[using]
+        with connection.cursor() as cursor:  # prepared once per connection (prepared.py)
+            sent = prepared.statement(cursor, compiled.sql, compiled.params_for(args))
+        compiler.as_sql = lambda *_, **__: sent
         queryset = compiled.built.all()
         queryset.query.get_compiler = lambda *_, **__: compiler
         return list(queryset)

@@ -29,6 +29,7 @@ class Panel:
     link: str = ""
     link_text: str = ""
     template: str = ""
+    more: bool = False  # there are more than `total` (counted only so far)
 
 
 def _panel(key: str, title: str, rows: QuerySet, **options) -> Panel:
@@ -38,7 +39,8 @@ def _panel(key: str, title: str, rows: QuerySet, **options) -> Panel:
 
 def _ranked(key: str, title: str, rows: OrderedRows | RankedRows, **options) -> Panel:
     """A panel over ranked rows (casetransfer.ranking): sorted and counted once."""
-    return Panel(key=key, title=title, items=rows[:PANEL_SIZE], total=len(rows), **options)
+    total, more = len(rows), getattr(rows, "more", False)
+    return Panel(key=key, title=title, items=rows[:PANEL_SIZE], total=total, more=more, **options)
 
 
 def home_panels(user: User) -> list[Panel]:

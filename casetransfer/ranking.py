@@ -16,6 +16,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
+from casetransfer import prepared
+
 
 class RankedRows:
     """`keys` yields (pk, ...) rows; `sort_key` orders them; `fetch` reads the rows of some pks
@@ -97,7 +99,10 @@ class OrderedRows:
             f"ORDER BY {self._order} LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, (*params, limit, offset))
+            if isinstance(self._keys, QuerySet):
+                cursor.execute(sql, (*params, limit, offset))
+            else:  # SQL compiled once: prepared once per connection too
+                prepared.execute(cursor, sql, (*params, limit, offset))
             rows = cursor.fetchall()
         ids = [row[0] for row in rows]
         self._window = (offset, ids)
@@ -134,16 +139,19 @@ class CountedApart:
     sorts and counts every row, while an index in the order reads the first few and a count
     down another index touches no table row (issue 14). `ordered` is the SQL and parameters of
     the keys' query, (pk, ...) rows in their order (its ORDER BY ends it); `total` how many
-    rows it has, counted apart; `fetch` as RankedRows'."""
+    rows it has, counted apart; `fetch` as RankedRows'. A total over `cap` is counted only so
+    far: the rows are said to be `cap` and `more` (more than that)."""
 
     def __init__(
         self,
         ordered: tuple[str, list],
         total: int,
         fetch: Callable[[list[int]], QuerySet],
+        cap: int | None = None,
     ) -> None:
         self._ordered = ordered
-        self._total = total
+        self.more = cap is not None and total > cap
+        self._total = cap if self.more else total
         self._fetch = fetch
 
     def __len__(self) -> int:
@@ -161,7 +169,7 @@ class CountedApart:
         limit = max((index.stop if index.stop is not None else self._total) - offset, 0)
         sql, params = self._ordered
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s OFFSET %s", (*params, limit, offset))
+            prepared.execute(cursor, f"{sql} LIMIT %s OFFSET %s", (*params, limit, offset))
             ids = [row[0] for row in cursor.fetchall()]
         # Asked even for no rows, like RankedRows: a page costs the same queries either way.
         by_pk = {row.pk: row for row in self._fetch(ids or [0])}

@@ -1,0 +1,85 @@
+"""SQL compiled once is sent as a statement prepared once per connection, on PostgreSQL."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from casetransfer import prepared
+from people.models import Team
+from people.tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+SQL = 'SELECT "name" FROM "people_team" WHERE "id" = %s AND "name" LIKE %s ORDER BY 1'
+
+
+def on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements (elsewhere the SQL is sent as it is)")
+
+
+def run(sql, params):
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, sql, params)
+        return cursor.fetchall()
+
+
+def test_placeholders_are_numbered_and_a_literal_percent_kept():
+    assert prepared._numbered("a = %s AND b LIKE 'x%%' AND c = %s") == (
+        "a = $1 AND b LIKE 'x%' AND c = $2"
+    )
+
+
+def test_each_call_answers_with_its_own_values_as_the_sql_would():
+    one, two = TeamFactory(name="North 100%"), TeamFactory(name="South")
+    for team in (one, two, one):
+        assert run(SQL, [team.pk, "%"]) == [(team.name,)]
+    assert run(SQL, [one.pk, "South%"]) == []
+
+
+def test_a_statement_is_prepared_once_and_executed_after():
+    """The PREPARE sets the connection up, once: it is not among the queries a page counts."""
+    on_postgresql()
+    team = TeamFactory()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert run(SQL, [team.pk, "%"]) == [(team.name,)]
+    sent = [query["sql"] for query in queries.captured_queries]
+    assert len(sent) == 3 and all(sql.startswith("EXECUTE ct_") for sql in sent)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%people_team%"]
+        )
+        assert cursor.fetchone()[0] == 1
+
+
+def test_a_statement_postgresql_will_not_prepare_is_sent_as_it_is_and_the_transaction_goes_on():
+    """A parameter whose type PostgreSQL cannot tell: preparing it fails, in a savepoint; the
+    SQL is then sent as it is, and the transaction it was asked in is unharmed."""
+    on_postgresql()
+    with transaction.atomic():
+        team = TeamFactory()
+        assert run("SELECT %s", ["loose"]) == [("loose",)]
+        assert run("SELECT %s", ["again"]) == [("again",)]
+        assert Team.objects.filter(pk=team.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the connection is closed: no test transaction
+def test_a_new_connection_prepares_again():
+    on_postgresql()
+    team = TeamFactory(name="Kept")
+    assert run(SQL, [team.pk, "%"]) == [("Kept",)]
+    connection.close()  # as a server gone away, or CONN_MAX_AGE, would
+    assert run(SQL, [team.pk, "%"]) == [("Kept",)]
+
+
+def test_past_the_bound_the_connection_lets_its_statements_go(monkeypatch):
+    on_postgresql()
+    monkeypatch.setattr(prepared, "MAX_PREPARED", 2)
+    team = TeamFactory()
+    for column in ('"id"', '"name"', '"is_active"'):
+        sql = f'SELECT {column} FROM "people_team" WHERE "id" = %s'
+        assert len(run(sql, [team.pk])) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 1  # let go at the third, which is prepared afresh
