@@ -44,6 +44,16 @@ def _marker(i: int, is_time: bool) -> int | datetime:
     return _MARKER_TIME + timedelta(microseconds=i) if is_time else _MARKER_BASE - i
 
 
+class Params(list):
+    """A call's parameters, and which of them are the same in every call (`fixed`: the query's
+    own constants, not its arguments), which a prepared statement writes in (prepared.py)."""
+
+    def __init__(self, *args, fixed: tuple[bool, ...] = (), generic: bool = False):
+        super().__init__(*args)
+        self.fixed = fixed
+        self.generic = generic  # CompiledOnce(generic_plan=True): one plan for every call
+
+
 class _Compiled(NamedTuple):
     sql: str | None  # None: the query matches nothing, whatever its arguments
     params: tuple
@@ -53,10 +63,10 @@ class _Compiled(NamedTuple):
     built: QuerySet | None = None  # the queryset compiled, and its compiler (ModelsCompiledOnce)
     compiler: Any = None
 
-    def params_for(self, args: tuple) -> list:
+    def params_for(self, args: tuple) -> "Params":
         """The SQL's parameters for a call: its arguments where the markers stood (a time as
         the database's backend adapts it, as the ORM did the marker's)."""
-        params = []
+        params = Params(fixed=tuple(position is None for position in self.positions))
         for i, position in enumerate(self.positions):
             if position is None:
                 params.append(self.params[i])
@@ -80,8 +90,11 @@ class CompiledOnce:
     # would otherwise keep more and more; past it, all is compiled afresh as it is asked.
     MAX_KEPT = 256
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, generic_plan: bool = False):
         self.build = build
+        # Whether PostgreSQL is to keep one plan for every call's values (prepared.py): for a
+        # query of ids alone, whose plan is the same whatever they are.
+        self.generic_plan = generic_plan
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -94,7 +107,9 @@ class CompiledOnce:
         compiled = self._compiled_for(args, using, shape)
         if compiled.sql is None:
             raise EmptyResultSet
-        return compiled.sql, compiled.params_for(args)
+        params = compiled.params_for(args)
+        params.generic = self.generic_plan
+        return compiled.sql, params
 
     def __call__(
         self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
@@ -104,7 +119,9 @@ class CompiledOnce:
         if compiled.sql is None:
             return []
         with connection.cursor() as cursor:
-            prepared.execute(cursor, compiled.sql, compiled.params_for(args))
+            params = compiled.params_for(args)
+            params.generic = self.generic_plan
+            prepared.execute(cursor, compiled.sql, params)
             rows = cursor.fetchall()
         if not compiled.converters:
             return rows

@@ -102,7 +102,9 @@ class OrderedRows:
             if isinstance(self._keys, QuerySet):
                 cursor.execute(sql, (*params, limit, offset))
             else:  # SQL compiled once: prepared once per connection too
-                prepared.execute(cursor, sql, (*params, limit, offset))
+                fixed = (*getattr(params, "fixed", ()), False, False)  # compiled.Params
+                generic = getattr(params, "generic", False)
+                prepared.execute(cursor, sql, (*params, limit, offset), fixed, generic)
             rows = cursor.fetchall()
         ids = [row[0] for row in rows]
         self._window = (offset, ids)
@@ -169,7 +171,8 @@ class CountedApart:
         limit = max((index.stop if index.stop is not None else self._total) - offset, 0)
         sql, params = self._ordered
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            prepared.execute(cursor, f"{sql} LIMIT %s OFFSET %s", (*params, limit, offset))
+            fixed = (*getattr(params, "fixed", ()), False, False)  # compiled.Params
+            prepared.execute(cursor, f"{sql} LIMIT %s OFFSET %s", (*params, limit, offset), fixed)
             ids = [row[0] for row in cursor.fetchall()]
         # Asked even for no rows, like RankedRows: a page costs the same queries either way.
         by_pk = {row.pk: row for row in self._fetch(ids or [0])}

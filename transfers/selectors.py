@@ -319,7 +319,8 @@ _waiting_keys = CompiledOnce(
     lambda user_id, *ids, shape: union_of(
         _with_due(branch).values_list("pk", "next_due_at", "priority", "created_at")
         for branch in _waiting_branches_of(user_id, *ids, shape=shape)
-    )
+    ),
+    generic_plan=True,  # ids alone: PostgreSQL planned it afresh each time, 7 ms (prepared.py)
 )
 
 

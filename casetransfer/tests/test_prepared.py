@@ -83,3 +83,44 @@ def test_past_the_bound_the_connection_lets_its_statements_go(monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone()[0] == 1  # let go at the third, which is prepared afresh
+
+
+def test_a_querys_constants_are_written_into_the_statement_and_its_arguments_passed():
+    """compiled.Params says which values are the query's own (a kind, a status): the plan is
+    made knowing them; each call passes only its arguments."""
+    on_postgresql()
+    from casetransfer.compiled import Params
+
+    team = TeamFactory(name="Constant")
+    params = Params([team.pk, "Const%"], fixed=(False, True))
+    with CaptureQueriesContext(connection) as queries:
+        assert run(SQL, params) == [("Constant",)]
+    sent = queries.captured_queries[0]["sql"]
+    assert sent.startswith("EXECUTE ct_") and sent.endswith(f"({team.pk})")  # the id alone
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%Const%"]
+        )
+        (statement,) = cursor.fetchone()
+    assert "LIKE 'Const%'" in statement and '"id" = $1' in statement
+
+
+def test_a_generic_plan_is_kept_for_every_call_and_the_session_left_as_it_was():
+    on_postgresql()
+    from casetransfer.compiled import Params
+
+    team = TeamFactory()
+    for _ in range(2):
+        params = Params([team.pk, "%"], fixed=(False, False), generic=True)
+        with connection.cursor() as cursor:
+            prepared.execute(cursor, SQL, params)
+            assert cursor.fetchall() == [(team.name,)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%people_team%"],
+        )
+        assert cursor.fetchone() == (2, 0)
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("auto",)
