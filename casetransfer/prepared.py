@@ -24,6 +24,8 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INER
 _PLACEHOLDER = re.compile(r"%s|%%")
 # Past this many statements on one connection, its statements are let go and prepared afresh.
 MAX_PREPARED = 500
+# The text of each statement prepared, by its name, for reading what was sent (`source`).
+_SOURCES: dict[str, str] = {}
 
 
 def _numbered(sql: str, literals: dict[int, str] | None = None) -> str:
@@ -74,6 +76,9 @@ def _prepare(raw_cursor, raw, numbered: str) -> str | None:
         raw_cursor.execute("SAVEPOINT casetransfer_prepare")
     try:
         raw_cursor.execute(f"PREPARE {name} AS {numbered}")
+        if len(_SOURCES) >= 10 * MAX_PREPARED:
+            _SOURCES.clear()
+        _SOURCES[name] = numbered
     except psycopg2.Error:
         if in_transaction:
             raw_cursor.execute("ROLLBACK TO SAVEPOINT casetransfer_prepare")
@@ -123,3 +128,12 @@ def execute(cursor, sql: str, params, fixed: tuple[bool, ...] = (), generic: boo
             # A failed transaction undoes the SET with the rest; elsewhere it is undone here.
             if setting.connection.get_transaction_status() != TRANSACTION_STATUS_INERROR:
                 setting.execute("RESET plan_cache_mode")
+
+
+def source(sent: str) -> str:
+    """The SQL a statement sent stands for: for an EXECUTE of a statement prepared here, its
+    text (placeholders numbered, constants written in); any other SQL as it is. For reading
+    the queries a page sent (tests, the query log)."""
+    if sent.startswith("EXECUTE ct_"):
+        return _SOURCES.get(sent.split()[1].split("(")[0], sent)
+    return sent

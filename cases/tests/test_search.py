@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.paging import SinglePassPaginator
 from cases.selectors import case_search, cases_visible_to
 from cases.tests.factories import CaseFactory
+from casetransfer.prepared import source
 from people.roles import Role
 from people.tests.factories import TeamFactory, UserFactory
 
@@ -75,7 +76,7 @@ def test_a_search_page_runs_the_search_once(world):
         assert page.paginator.count == 31
         assert page.paginator.num_pages == 2
         assert len(page.object_list) == 6
-    searches = [q for q in queries.captured_queries if "PATEL" in q["sql"].upper()]
+    searches = [q for q in queries.captured_queries if "PATEL" in source(q["sql"]).upper()]
     assert len(searches) == 1
 
 
@@ -87,5 +88,5 @@ def test_a_search_reads_the_readers_teams_once_for_the_form_and_the_results(clie
         response = client.post("/cases/", {"q": "ICS100042"})
     assert response.status_code == 200
     assert list(response.context["cases"]) == [world["amara"]]
-    team_reads = [q for q in queries.captured_queries if 'FROM "people_team"' in q["sql"]]
+    team_reads = [q for q in queries.captured_queries if 'FROM "people_team"' in source(q["sql"])]
     assert len(team_reads) == 1
