@@ -96,7 +96,8 @@ def statement(cursor, sql: str, params, fixed: tuple[bool, ...] = ()) -> tuple[s
     the others are passed to each EXECUTE."""
     fixed = fixed or getattr(params, "fixed", ())
     params = list(params)
-    if cursor.db.vendor != "postgresql":
+    # A connection closed after each request (CONN_MAX_AGE 0) would prepare on every one.
+    if cursor.db.vendor != "postgresql" or not cursor.db.settings_dict.get("CONN_MAX_AGE"):
         return sql, params
     fixed = fixed if len(fixed) == len(params) else (False,) * len(params)
     pairs = list(zip(params, fixed, strict=True))

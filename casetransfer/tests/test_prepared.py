@@ -124,3 +124,14 @@ def test_a_generic_plan_is_kept_for_every_call_and_the_session_left_as_it_was():
         assert cursor.fetchone() == (2, 0)
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone() == ("auto",)
+
+
+def test_a_connection_closed_after_each_request_prepares_nothing(monkeypatch):
+    """With CONN_MAX_AGE 0 every request has a new connection: preparing would cost each one
+    a round trip more."""
+    on_postgresql()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    team = TeamFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert run(SQL, [team.pk, "%"]) == [(team.name,)]
+    assert queries.captured_queries[0]["sql"].startswith("SELECT")
