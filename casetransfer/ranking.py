@@ -125,14 +125,20 @@ class OrderedRows:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
-            raise ValueError("Ranked rows take a plain, non-negative slice")
-        offset = index.start or 0
-        limit = (index.stop if index.stop is not None else self.count()) - offset
-        ids = self._ids(offset, max(limit, 0)) if limit > 0 else []
+        offset, limit = _bounds(index, self.count)
+        ids = self._ids(offset, limit) if limit > 0 else []
         # Asked even for no rows, like RankedRows: a page costs the same queries either way.
         by_pk = {row.pk: row for row in self._fetch(ids or [0])}
         return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+def _bounds(index: slice, count: Callable[[], int]) -> tuple[int, int]:
+    """(offset, limit) of a plain, non-negative slice of ranked rows (to their `count()` when
+    it has no stop)."""
+    if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
+        raise ValueError("Ranked rows take a plain, non-negative slice")
+    offset = index.start or 0
+    return offset, max((index.stop if index.stop is not None else count()) - offset, 0)
 
 
 class CountedApart:
@@ -165,10 +171,7 @@ class CountedApart:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
-            raise ValueError("Ranked rows take a plain, non-negative slice")
-        offset = index.start or 0
-        limit = max((index.stop if index.stop is not None else self._total) - offset, 0)
+        offset, limit = _bounds(index, self.count)
         sql, params = self._ordered
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             fixed = (*getattr(params, "fixed", ()), False, False)  # compiled.Params
