@@ -53,6 +53,11 @@ class Params(list):
         self.fixed = fixed
         self.generic = generic  # CompiledOnce(generic_plan=True): one plan for every call
 
+    def plus(self, *values) -> "Params":
+        """These parameters with `values` after them, which differ call to call (a LIMIT)."""
+        fixed = (*self.fixed, *(False for _ in values))
+        return Params([*self, *values], fixed=fixed, generic=self.generic)
+
 
 class _Compiled(NamedTuple):
     sql: str | None  # None: the query matches nothing, whatever its arguments
@@ -63,10 +68,11 @@ class _Compiled(NamedTuple):
     built: QuerySet | None = None  # the queryset compiled, and its compiler (ModelsCompiledOnce)
     compiler: Any = None
 
-    def params_for(self, args: tuple) -> "Params":
+    def params_for(self, args: tuple, *, generic: bool = False) -> "Params":
         """The SQL's parameters for a call: its arguments where the markers stood (a time as
         the database's backend adapts it, as the ORM did the marker's)."""
-        params = Params(fixed=tuple(position is None for position in self.positions))
+        fixed = tuple(position is None for position in self.positions)
+        params = Params(fixed=fixed, generic=generic)
         for i, position in enumerate(self.positions):
             if position is None:
                 params.append(self.params[i])
@@ -107,9 +113,7 @@ class CompiledOnce:
         compiled = self._compiled_for(args, using, shape)
         if compiled.sql is None:
             raise EmptyResultSet
-        params = compiled.params_for(args)
-        params.generic = self.generic_plan
-        return compiled.sql, params
+        return compiled.sql, compiled.params_for(args, generic=self.generic_plan)
 
     def __call__(
         self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
@@ -119,8 +123,7 @@ class CompiledOnce:
         if compiled.sql is None:
             return []
         with connection.cursor() as cursor:
-            params = compiled.params_for(args)
-            params.generic = self.generic_plan
+            params = compiled.params_for(args, generic=self.generic_plan)
             prepared.execute(cursor, compiled.sql, params)
             rows = cursor.fetchall()
         if not compiled.converters:
@@ -203,3 +206,8 @@ class ModelsCompiledOnce(CompiledOnce):
         queryset = compiled.built.all()
         queryset.query.get_compiler = lambda *_, **__: compiler
         return list(queryset)
+
+    def first(self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None):
+        """The first instance the query reads (its build slices it to one), or None."""
+        rows = self(*args, using=using, shape=shape)
+        return rows[0] if rows else None

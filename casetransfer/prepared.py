@@ -88,13 +88,13 @@ def _prepare(raw_cursor, raw, numbered: str) -> str | None:
     return name
 
 
-def statement(cursor, sql: str, params, fixed: tuple[bool, ...] = ()) -> tuple[str, list]:
-    """What to send for `sql` with `params` on the cursor's connection: EXECUTE of it prepared,
-    on PostgreSQL; else `sql` itself. `fixed` (by default the params' own, compiled.Params):
-    which parameters are the same in every call of `sql`, the query's constants (a kind, a
-    status): they are written into the statement, where its plan is made knowing them, and
-    the others are passed to each EXECUTE."""
-    fixed = fixed or getattr(params, "fixed", ())
+def statement(cursor, sql: str, params) -> tuple[str, list]:
+    """What to send for `sql` with `params` (compiled.Params) on the cursor's connection:
+    EXECUTE of it prepared, on PostgreSQL; else `sql` itself. The parameters the same in every
+    call of `sql` (`params.fixed`: the query's constants, a kind, a status) are written into
+    the statement, where its plan is made knowing them; the others are passed to each
+    EXECUTE."""
+    fixed = getattr(params, "fixed", ())
     params = list(params)
     # A connection closed after each request (CONN_MAX_AGE 0) would prepare on every one.
     if cursor.db.vendor != "postgresql" or not cursor.db.settings_dict.get("CONN_MAX_AGE"):
@@ -110,14 +110,13 @@ def statement(cursor, sql: str, params, fixed: tuple[bool, ...] = ()) -> tuple[s
     return (f"EXECUTE {name}({values})" if passed else f"EXECUTE {name}"), passed
 
 
-def execute(cursor, sql: str, params, fixed: tuple[bool, ...] = (), generic: bool = False) -> None:
-    """cursor.execute(sql, params), sent as a statement prepared once per connection. `generic`
-    (by default the params' own, compiled.Params): PostgreSQL is to plan it once for every
-    call's values, where by its estimates it would plan each call (a team manager's "waiting
-    for you": 7 ms planned for a 4 ms run, and the plan the same for every manager's ids)."""
-    generic = generic or getattr(params, "generic", False)
-    sent = statement(cursor, sql, params, fixed)
-    if not (generic and sent[0].startswith("EXECUTE ")):
+def execute(cursor, sql: str, params) -> None:
+    """cursor.execute(sql, params), sent as a statement prepared once per connection. With
+    `params.generic` (compiled.Params), PostgreSQL is to plan it once for every call's values,
+    where by its estimates it would plan each call (a team manager's "waiting for you": 7 ms
+    planned for a 4 ms run, and the plan the same for every manager's ids)."""
+    sent = statement(cursor, sql, params)
+    if not (getattr(params, "generic", False) and sent[0].startswith("EXECUTE ")):
         cursor.execute(*sent)
         return
     # On a cursor of its own: the statement's rows stay on the caller's.

@@ -17,6 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
 from casetransfer import prepared
+from casetransfer.compiled import Params
 
 
 class RankedRows:
@@ -57,7 +58,7 @@ class OrderedRows:
     the time of sending every key to Python to be sorted there (issue 14).
 
     `keys` may instead be the SQL of such a query and its parameters, as compiled once
-    (casetransfer.compiled), for the default database."""
+    (casetransfer.compiled: `sql_with_params`), for the default database."""
 
     # A count asked before any slice (Django's paginator) reads this many ids with it, so the
     # first pages of a list cost no second query.
@@ -65,7 +66,7 @@ class OrderedRows:
 
     def __init__(
         self,
-        keys: QuerySet | tuple[str, list],
+        keys: QuerySet | tuple[str, Params],
         order: str,
         fetch: Callable[[list[int]], QuerySet],
     ) -> None:
@@ -101,10 +102,8 @@ class OrderedRows:
         with connection.cursor() as cursor:
             if isinstance(self._keys, QuerySet):
                 cursor.execute(sql, (*params, limit, offset))
-            else:  # SQL compiled once: prepared once per connection too
-                fixed = (*getattr(params, "fixed", ()), False, False)  # compiled.Params
-                generic = getattr(params, "generic", False)
-                prepared.execute(cursor, sql, (*params, limit, offset), fixed, generic)
+            else:  # SQL compiled once (compiled.Params): prepared once per connection too
+                prepared.execute(cursor, sql, params.plus(limit, offset))
             rows = cursor.fetchall()
         ids = [row[0] for row in rows]
         self._window = (offset, ids)
@@ -152,7 +151,7 @@ class CountedApart:
 
     def __init__(
         self,
-        ordered: tuple[str, list],
+        ordered: tuple[str, Params],
         total: int,
         fetch: Callable[[list[int]], QuerySet],
         cap: int | None = None,
@@ -174,8 +173,7 @@ class CountedApart:
         offset, limit = _bounds(index, self.count)
         sql, params = self._ordered
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            fixed = (*getattr(params, "fixed", ()), False, False)  # compiled.Params
-            prepared.execute(cursor, f"{sql} LIMIT %s OFFSET %s", (*params, limit, offset), fixed)
+            prepared.execute(cursor, f"{sql} LIMIT %s OFFSET %s", params.plus(limit, offset))
             ids = [row[0] for row in cursor.fetchall()]
         # Asked even for no rows, like RankedRows: a page costs the same queries either way.
         by_pk = {row.pk: row for row in self._fetch(ids or [0])}

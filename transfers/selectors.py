@@ -134,8 +134,7 @@ def transfer_get_for_user(*, user: User, pk: int) -> Transfer | None:
     """The transfer if the user may see its case (else None: the views answer 404)."""
     from cases.selectors import sees_fresh_case
 
-    found = _read_transfer(pk)
-    transfer = found[0] if found else None
+    transfer = _read_transfer.first(pk)
     if transfer is None or not sees_fresh_case(user, transfer.case):
         return None
     _attach_people(transfer)
@@ -587,8 +586,7 @@ def transfer_deadlines(transfer: Transfer) -> QuerySet[Deadline]:
 def eh_worker_involved(case) -> Transfer | None:
     """After a step-up is allocated the FFP/FSW stays involved (seed 002): the latest such (its
     SQL compiled once: the case page asks it)."""
-    latest = _read_eh_worker_involved(case.pk)
-    return latest[0] if latest else None
+    return _read_eh_worker_involved.first(case.pk)
 
 
 def _eh_worker_involved(case_id: int) -> QuerySet[Transfer]:

@@ -234,3 +234,15 @@ def test_a_compiled_query_of_models_runs_on_the_callers_connection():
     thread.join()
     assert seen["inside"] == []
     assert [m.pk for m in read(membership.pk)] == [membership.pk]
+
+
+def test_parameters_with_values_after_them_keep_what_they_say():
+    """Params.plus: a LIMIT and OFFSET after a compiled query's parameters are passed on each
+    call (not fixed); the query's constants stay fixed, and its plan's kind with them."""
+    from casetransfer.compiled import Params
+
+    params = Params([7, "open"], fixed=(False, True), generic=True)
+    longer = params.plus(10, 0)
+    assert longer == [7, "open", 10, 0]
+    assert longer.fixed == (False, True, False, False) and longer.generic
+    assert params == [7, "open"] and params.fixed == (False, True)
