@@ -1,6 +1,7 @@
 """Reading cases for pages and lists, always scoped to what the user may see."""
 
 import re
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Case as Case_
@@ -32,13 +33,9 @@ def _visible_ids(user: User) -> tuple[list[int], list[int]]:
     return once_per_request(("ids", user.pk), lambda: _read_visible_ids(user))
 
 
-def _involvement_branches(user: User) -> list[QuerySet]:
-    """The ways a user is involved in a case outside the teams they see, each a query of
-    `case_id`s served by its own index."""
-    return _involvement_branches_of(user.pk, sorted(_visible_team_ids(user)))
-
-
 def _involvement_branches_of(user_id: int, teams: list[int]) -> list[QuerySet]:
+    """The ways a user (by id) is involved in a case outside the teams they see (`teams`), each
+    a query of `case_id`s served by its own index."""
     from casework.models import Meeting, MeetingKind
     from escalations.models import SafeguardingConcern
     from transfers.selectors import involved_case_branches
@@ -184,6 +181,25 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     )
 
 
+class Reader(NamedTuple):
+    """Whom a list is read for, as ids: their scope (None for nobody signed in or active), their
+    id and the teams they see (none asked for a reader who sees every case). A query built from
+    a Reader alone can be compiled once (casetransfer.compiled): the weekly list's is."""
+
+    scope: Scope | None
+    user_id: int | None
+    teams: tuple[int, ...] = ()
+
+
+def reader_of(user: User) -> Reader:
+    if not user.is_authenticated or not user.is_active:
+        return Reader(None, None)
+    scope = user_scope(user)
+    if scope == Scope.ALL:
+        return Reader(scope, user.pk)
+    return Reader(scope, user.pk, tuple(sorted(_visible_team_ids(user))))
+
+
 def visible_case_ids(user: User) -> QuerySet | None:
     """The ids of the cases the user sees (cases_visible_to's rule), for narrowing another
     table's rows by their case (`case_id IN (...)`): one UNION ALL of branches each served by
@@ -193,16 +209,21 @@ def visible_case_ids(user: User) -> QuerySet | None:
     cases_visible_to's `id = ANY(ARRAY(...))` as that subquery had the database compare every
     case with every involved id when it chose to read the cases whole: a service manager,
     involved in 14,000 cases at 100,000, waited 1.3 s for the weekly list's count (issue 14)."""
-    if not user.is_authenticated or not user.is_active:
+    return _visible_case_ids_of(reader_of(user))
+
+
+def _visible_case_ids_of(reader: Reader) -> QuerySet | None:
+    if reader.scope is None:
         return Case.objects.none().values("pk")
-    if user_scope(user) == Scope.ALL:
+    if reader.scope == Scope.ALL:
         return None
+    teams = list(reader.teams)
     first, *rest = (
         branch.order_by()
         for branch in (
-            Case.objects.filter(current_team_id__in=sorted(_visible_team_ids(user))).values("pk"),
-            Case.objects.filter(allocated_worker_id=user.pk).values("pk"),
-            *_involvement_branches(user),
+            Case.objects.filter(current_team_id__in=teams).values("pk"),
+            Case.objects.filter(allocated_worker_id=reader.user_id).values("pk"),
+            *_involvement_branches_of(reader.user_id, teams),
         )
     )
     return first.union(*rest, all=True)
@@ -210,19 +231,25 @@ def visible_case_ids(user: User) -> QuerySet | None:
 
 def rows_of_visible_cases(rows: QuerySet, user: User, *, caseless: bool = False) -> QuerySet:
     """`rows` of another table (its `case` a foreign key) narrowed to those whose case the user
-    sees, by visible_case_ids; for a service manager, who sees every team of their service
-    across the county (more than half the cases at 100,000), by each row's case team, worker or
+    sees (rows_visible_to, for the reader the user is)."""
+    return rows_visible_to(rows, reader_of(user), caseless=caseless)
+
+
+def rows_visible_to(rows: QuerySet, reader: Reader, *, caseless: bool = False) -> QuerySet:
+    """`rows` of another table narrowed to those whose case the reader sees, by
+    visible_case_ids; for a service manager, who sees every team of their service across the
+    county (more than half the cases at 100,000), by each row's case team, worker or
     involvement, as the ids were then most of the cases and were read into the query one by
     one (the weekly list's count 112 to 56 ms, issue 14). A table that keeps its case's team on
     each row (`case_team`: transfers, deadlines) is not joined to the cases at all (the weekly
     list's count 60 to 27 ms); the cases allocated to the manager join the involved ones.
     `caseless`: rows about no case (a deadline of a team's own) are kept too."""
     none = Q(case__isnull=True) if caseless else Q(pk__in=[])
-    if user.is_authenticated and user.is_active and user_scope(user) == Scope.SERVICE:
-        teams = sorted(_visible_team_ids(user))
-        involved = _involvement_branches(user)
+    if reader.scope == Scope.SERVICE:
+        teams = list(reader.teams)
+        involved = _involvement_branches_of(reader.user_id, teams)
         if _keeps_case_team(rows.model):
-            allocated = Case.objects.filter(allocated_worker_id=user.pk).values("pk")
+            allocated = Case.objects.filter(allocated_worker_id=reader.user_id).values("pk")
             return rows.filter(
                 none
                 | Q(case_team_id__in=teams)
@@ -231,10 +258,10 @@ def rows_of_visible_cases(rows: QuerySet, user: User, *, caseless: bool = False)
         return rows.filter(
             none
             | Q(case__current_team_id__in=teams)
-            | Q(case__allocated_worker_id=user.pk)
+            | Q(case__allocated_worker_id=reader.user_id)
             | Q(case_id__in=union_of(involved, repeats=True))
         )
-    visible = visible_case_ids(user)
+    visible = _visible_case_ids_of(reader)
     return rows if visible is None else rows.filter(none | Q(case_id__in=visible))
 
 

@@ -7,16 +7,21 @@ and counted in one query (`cases.paging.CountedSoFar`), then the page's rows rea
 key (`rows_by_pk`) as values with what a row names, and the assistant team managers (the DTM
 column) in one more."""
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from cases.choices import CareProceedings, LegalStatus
-from cases.selectors import rows_of_visible_cases
+from cases.selectors import Reader, reader_of, rows_of_visible_cases, rows_visible_to
+from casetransfer import prepared
+from casetransfer.compiled import CompiledOnce
 from deadlines.calendar import LONDON
 from people.models import TeamMembership, User
-from people.roles import Role
+from people.roles import Role, Scope
 from transfers.models import LIVE_STAGES, Transfer, TransferStage
 from transfers.selectors import _with_due
 
@@ -81,8 +86,12 @@ def register_transfers() -> QuerySet[Transfer]:
 def open_in_week(transfers: QuerySet, week: Week) -> QuerySet:
     """Transfers open at any time in the week: created before it ends and not closed before it
     starts (a closed transfer with no closing time counts as closed long ago)."""
-    return transfers.filter(created_at__lt=week.ends_at).filter(
-        Q(stage__in=LIVE_STAGES) | Q(closed_at__gte=week.starts_at)
+    return _open_between(transfers, week.starts_at, week.ends_at)
+
+
+def _open_between(transfers: QuerySet, starts_at: datetime, ends_at: datetime) -> QuerySet:
+    return transfers.filter(created_at__lt=ends_at).filter(
+        Q(stage__in=LIVE_STAGES) | Q(closed_at__gte=starts_at)
     )
 
 
@@ -156,9 +165,21 @@ class RegisterRow:
 
     @property
     def url(self) -> str:
-        from django.urls import reverse
+        from django.urls import get_script_prefix
 
-        return reverse("transfers:detail", args=[self.transfer_id])
+        return _transfer_path(get_script_prefix()).replace(_ANY_PK, str(self.transfer_id), 1)
+
+
+_ANY_PK = "918273645"  # no more than a stand-in for a transfer's id in its path
+
+
+@functools.lru_cache(maxsize=16)
+def _transfer_path(script_prefix: str) -> str:
+    """A transfer page's path with _ANY_PK for its id: reversed once per script prefix, not
+    once a row (fifty rows' reverse() was 2 ms of a weekly list; issue 14)."""
+    from django.urls import reverse
+
+    return reverse("transfers:detail", args=[_ANY_PK])
 
 
 # A person named on a row, as read through a foreign key (None, all three, for nobody).
@@ -206,19 +227,26 @@ def _name(values: dict, prefix: str) -> str:
     return f"{first} {last}".strip() or username
 
 
-def _assistant_team_managers(team_ids: set[int]) -> dict[int, str]:
-    """The DTM column: each team's active assistant (deputy) team managers, by surname."""
-    names: dict[int, list[str]] = {}
-    for membership in (
+# Each team's active assistant (deputy) team managers, by surname: compiled once per number of
+# teams (casetransfer.compiled), as the page's rows are.
+_deputies = CompiledOnce(
+    lambda *team_ids: (
         TeamMembership.objects.filter(
-            team_id__in=sorted(team_ids),
+            team_id__in=team_ids,
             user__groups__name=Role.ASSISTANT_TEAM_MANAGER,
             user__is_active=True,
         )
         .order_by("user__last_name", "user__first_name", "pk")
-        .values("team_id", "user__first_name", "user__last_name", "user__username")
-    ):
-        names.setdefault(membership["team_id"], []).append(_name(membership, "user__"))
+        .values_list("team_id", *(f"user__{part}" for part in PERSON))
+    )
+)
+
+
+def _assistant_team_managers(team_ids: set[int]) -> dict[int, str]:
+    """The DTM column: each team's active assistant (deputy) team managers, by surname."""
+    names: dict[int, list[str]] = {}
+    for team_id, *person in _deputies(*sorted(team_ids)):
+        names.setdefault(team_id, []).append(_name(dict(zip(PERSON, person, strict=True)), ""))
     return {team_id: ", ".join(people) for team_id, people in names.items()}
 
 
@@ -227,11 +255,23 @@ def register_rows(transfers: QuerySet[Transfer]) -> list[RegisterRow]:
     a row names and one for the deputy team managers, whatever the number of rows. Reading them
     as model instances (seven joined models a row, each set up with its state machines) was
     half the weekly list's Python time (issue 14)."""
+    return _rows_of(list(transfers.values(*_COLUMNS)))
+
+
+# What register_rows reads of a transfer, in order.
+_COLUMNS = (*_READ.values(), *_WORKED_OUT)
+# A page's transfers read by primary key, compiled once per number of rows
+# (casetransfer.compiled): building and compiling the query of thirty columns over six joins
+# took 3 ms of the weekly list's 10 for its rows (issue 14).
+_by_pk = CompiledOnce(lambda *ids: Transfer.objects.filter(pk__in=ids).values_list(*_COLUMNS))
+
+
+def _rows_of(read: list[dict]) -> list[RegisterRow]:
+    """The rows of `read`, each transfer's values as `_COLUMNS` names them."""
     kinds, statuses, stages = (
         _labels(Transfer._meta.get_field(field).flatchoices)
         for field in ("kind", "status", "stage")
     )
-    read = list(transfers.values(*_READ.values(), *_WORKED_OUT))
     deputies = _assistant_team_managers({values["case__current_team_id"] for values in read})
     rows = []
     for values in read:
@@ -256,12 +296,14 @@ def register_rows(transfers: QuerySet[Transfer]) -> list[RegisterRow]:
     return rows
 
 
-def rows_by_pk(rows: QuerySet, ids: list[int]) -> list:
+def rows_by_pk(rows: QuerySet | None, ids: list[int]) -> list:
     """The rows of a list's page, in the order of `ids` (the page's slice of the list, sorted
     and counted as ids alone): read by primary key. Joining the tables a row names in the query
-    that sorts the list had PostgreSQL spend 14 ms planning it (issue 14)."""
-    if rows.model is Transfer:
-        found = {row.transfer_id: row for row in register_rows(Transfer.objects.filter(pk__in=ids))}
+    that sorts the list had PostgreSQL spend 14 ms planning it (issue 14). `rows`: the list, a
+    query of transfers (None) or of a frozen week's rows."""
+    if rows is None or rows.model is Transfer:
+        read = [dict(zip(_COLUMNS, values, strict=True)) for values in _by_pk(*ids)]
+        found = {row.transfer_id: row for row in _rows_of(read)}
     else:
         found = rows.model.objects.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
@@ -352,10 +394,74 @@ def weekly_transfers(
 ) -> QuerySet[Transfer]:
     """The weekly list as it is now: every transfer of every kind open at any time in `week`
     whose case the user may see (every transfer when `user` is None: the snapshot)."""
-    rows = open_in_week(register_transfers(), week)
-    if user is not None:
-        rows = rows_of_visible_cases(rows, user)
+    reader = None if user is None else reader_of(user)
+    return _weekly(reader, week.starts_at, week.ends_at, filters, sort, descending)
+
+
+def _weekly(
+    reader: Reader | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    filters: Filters,
+    sort: str,
+    descending: bool,
+) -> QuerySet[Transfer]:
+    rows = _open_between(register_transfers(), starts_at, ends_at)
+    if reader is not None:
+        rows = rows_visible_to(rows, reader)
     return sorted_rows(_filtered(rows, filters), sort, descending)
+
+
+def _weekly_ids_of(*args: int | datetime, shape: tuple) -> QuerySet:
+    """weekly_ids' query: `args` the reader's id and teams (unless they see every case), the
+    week's bounds, and the team filtered by (when one is); `shape` the rest."""
+    scope, teams, by_team, kind, stage, sort, descending = shape
+    if scope in (None, Scope.ALL):
+        reader, args = Reader(scope, None), args
+    else:
+        reader, args = Reader(scope, args[0], tuple(args[1 : 1 + teams])), args[1 + teams :]
+    starts_at, ends_at, *team = args
+    filters = Filters(team_id=team[0] if by_team else None, kind=kind, stage=stage)
+    return _weekly(reader, starts_at, ends_at, filters, sort, descending).values_list("pk")
+
+
+_weekly_ids = CompiledOnce(_weekly_ids_of)
+
+
+def weekly_ids(
+    *,
+    user: User,
+    week: Week,
+    limit: int,
+    filters: Filters = Filters(),
+    sort: str = DEFAULT_SORT,
+    descending: bool = False,
+) -> list[int]:
+    """The ids of the first `limit` rows of weekly_transfers(user=user, ...), in order: its SQL
+    compiled once for each shape of reader and filters (casetransfer.compiled). The query,
+    rebuilt on every opening from the reader's branches of visibility and the filters, took 8
+    ms to build and compile, against 10 to run, of a service manager's weekly list (issue
+    14)."""
+    reader = reader_of(user)
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    shape = (
+        reader.scope,
+        len(reader.teams),
+        bool(filters.team_id),
+        filters.kind,
+        filters.stage,
+        sort,
+        descending,
+    )
+    args = [] if reader.scope in (None, Scope.ALL) else [reader.user_id, *reader.teams]
+    args += [week.starts_at, week.ends_at, *([filters.team_id] if filters.team_id else [])]
+    try:
+        sql, params = _weekly_ids.sql_with_params(*args, shape=shape)
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, f"{sql} LIMIT %s", params.plus(limit))
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def snapshot_for(week: Week) -> WeeklySnapshot | None:
