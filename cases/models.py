@@ -2,8 +2,9 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from casetransfer.paths import path_to
 
 from . import permissions as can
 from .choices import AllocationState, CareProceedings, Involvement, LegalStatus, PlanType
@@ -151,7 +152,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:detail", args=[self.reference])
+        return path_to("cases:detail", self.reference)
 
     @property
     def full_name(self) -> str:

@@ -12,8 +12,9 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from casetransfer.paths import path_to
 
 from . import permissions as can
 
@@ -183,7 +184,7 @@ class TransferInRequest(ConcurrentTransitionMixin, models.Model):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("conferences:detail", args=[self.pk])
+        return path_to("conferences:detail", self.pk)
 
     @property
     def is_live(self) -> bool:

@@ -8,9 +8,9 @@ contact and responds straight away. Not through EHaSH, unless an incident may le
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from casetransfer.paths import path_to
 from people.roles import Role
 
 from . import permissions as can
@@ -72,7 +72,7 @@ class SafeguardingConcern(ConcurrentTransitionMixin, models.Model):
         return f"Immediate safeguarding concern {self.pk} for {self.case}"
 
     def get_absolute_url(self) -> str:
-        return reverse("escalations:concern", args=[self.pk])
+        return path_to("escalations:concern", self.pk)
 
     @property
     def is_priority(self) -> bool:
@@ -240,7 +240,7 @@ class Escalation(ConcurrentTransitionMixin, models.Model):
         return f"Escalation {self.pk}: {self.get_kind_display().lower()} ({about})"
 
     def get_absolute_url(self) -> str:
-        return reverse("escalations:escalation", args=[self.pk])
+        return path_to("escalations:escalation", self.pk)
 
     @property
     def is_live(self) -> bool:

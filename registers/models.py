@@ -8,6 +8,8 @@ be reopened exactly as it was."""
 from django.db import models
 from django.urls import reverse
 
+from casetransfer.paths import path_to
+
 
 class WeeklySnapshot(models.Model):
     week = models.CharField("ISO week", max_length=8, unique=True, help_text="2026-W47")
@@ -75,6 +77,6 @@ class SnapshotRow(models.Model):
 
     @property
     def url(self) -> str:
-        return reverse("transfers:detail", args=[self.transfer_id])
+        return path_to("transfers:detail", self.transfer_id)
 
     outcome = ""

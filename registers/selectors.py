@@ -7,7 +7,6 @@ and counted in one query (`cases.paging.CountedSoFar`), then the page's rows rea
 key (`rows_by_pk`) as values with what a row names, and the assistant team managers (the DTM
 column) in one more."""
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,6 +18,7 @@ from cases.choices import CareProceedings, LegalStatus
 from cases.selectors import Reader, reader_of, rows_of_visible_cases, rows_visible_to
 from casetransfer import prepared
 from casetransfer.compiled import CompiledOnce
+from casetransfer.paths import path_to
 from deadlines.calendar import LONDON
 from people.models import TeamMembership, User
 from people.roles import Role, Scope
@@ -165,21 +165,7 @@ class RegisterRow:
 
     @property
     def url(self) -> str:
-        from django.urls import get_script_prefix
-
-        return _transfer_path(get_script_prefix()).replace(_ANY_PK, str(self.transfer_id), 1)
-
-
-_ANY_PK = "918273645"  # no more than a stand-in for a transfer's id in its path
-
-
-@functools.lru_cache(maxsize=16)
-def _transfer_path(script_prefix: str) -> str:
-    """A transfer page's path with _ANY_PK for its id: reversed once per script prefix, not
-    once a row (fifty rows' reverse() was 2 ms of a weekly list; issue 14)."""
-    from django.urls import reverse
-
-    return reverse("transfers:detail", args=[_ANY_PK])
+        return path_to("transfers:detail", self.transfer_id)
 
 
 # A person named on a row, as read through a foreign key (None, all three, for nobody).

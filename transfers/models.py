@@ -7,11 +7,11 @@ add theirs). Lists, queues, deadlines and the audit trail work on `Transfer` alo
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.case_team import case_team_field
 from casetransfer.choices import choice_label
+from casetransfer.paths import path_to
 
 from . import permissions as can
 
@@ -245,7 +245,7 @@ class Transfer(ConcurrentTransitionMixin, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("transfers:detail", args=[self.pk])
+        return path_to("transfers:detail", self.pk)
 
     # As Django's get_FOO_display, without building every choice on each call (choices.py).
     def get_kind_display(self) -> str:

@@ -203,13 +203,8 @@ def test_the_html_is_what_extending_the_layout_gave(org, as_watcher):
     """deadline.html writes out emails/_layout.html instead of extending it (faster for the
     sweep's batches): the layout is the same, and so is what it renders."""
     deadline = start(org, subject=make_transfer(org, urgent=True))
-    contexts = []
-
-    def spy(name):
-        template = get_template(name)
-        return mock.Mock(render=lambda c: contexts.append(c) or template.render(c))
-
-    with mock.patch.object(emails, "get_template", spy):
+    shaped = emails._BODY_HTML
+    with mock.patch.object(shaped, "render", wraps=shaped.render) as spy:
         email = deadline_email(deadline, EmailKind.BREACH, org.owner, as_watcher=as_watcher)
 
     head, foot = get_template("emails/_layout.html").template.source.split(
@@ -221,7 +216,7 @@ def test_the_html_is_what_extending_the_layout_gave(org, as_watcher):
     extending = engines["django"].from_string(
         '{% extends "emails/_layout.html" %}{% block body %}' + body + "{% endblock %}"
     )
-    assert extending.render(contexts[-1]) == email.body_html
+    assert extending.render(spy.call_args.args[0]) == email.body_html
 
 
 @pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
