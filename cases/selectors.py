@@ -12,7 +12,7 @@ from django.db.models.lookups import Contains, StartsWith
 
 from audit.models import AuditEvent
 from casetransfer.compiled import CompiledOnce, ModelsCompiledOnce
-from casetransfer.ranking import union_of
+from casetransfer.ranking import first_counted, total_of, union_of
 from casetransfer.request_cache import once_per_request, request_cache
 from people.models import Team, User
 from people.roles import Scope
@@ -535,16 +535,31 @@ def unallocated_cases_for_manager(user: User) -> QuerySet[Case]:
     The teams as literal ids (own_teams, read once within a GET): given them as a subquery the
     planner walked every unallocated case of the county for a manager of no team, such as an
     assistant director (10 ms at 100,000 cases, for no row); with no team, no query."""
+    return _unallocated_in(*sorted(team.pk for team in own_teams(user)))
+
+
+def _unallocated_in(*team_ids: int) -> QuerySet[Case]:
     return (
-        Case.objects.filter(
-            current_team_id__in=sorted(team.pk for team in own_teams(user)),
-            allocated_worker=None,
-        )
+        Case.objects.filter(current_team_id__in=team_ids, allocated_worker=None)
         .exclude(involvement=Involvement.CLOSED)
         .select_related("current_team")
         .annotate(risk_order=UNALLOCATED_ORDER)
         .order_by("risk_order", "last_name", "first_name", "id")
     )
+
+
+# A home page's panel of them: the first rows, each with the total (counted alongside), in one
+# query compiled once per number of teams and size (casetransfer.compiled; issue 14).
+_unallocated_panel = ModelsCompiledOnce(
+    lambda *team_ids, shape: first_counted(_unallocated_in(*team_ids), shape)
+)
+
+
+def unallocated_panel(user: User, size: int) -> tuple[list[Case], int]:
+    """The first `size` of unallocated_cases_for_manager, and how many there are."""
+    teams = sorted(team.pk for team in own_teams(user))
+    rows = _unallocated_panel(*teams, shape=size) if teams else []
+    return rows, total_of(rows)
 
 
 def step_down_teams(case: Case) -> QuerySet[Team]:

@@ -12,8 +12,7 @@ from casetransfer.request_cache import read_only
 from casework.selectors import joint_planning_for, meetings_for
 from deadlines.selectors import case_page_deadlines, deadlines_for_case
 from escalations.selectors import concerns_for_case, escalations_for_case, suspensions_in_force
-from people.models import Team
-from people.selectors import team_choices_visible_to, teams_visible_to, users_in_team
+from people.selectors import team_filter_for, users_in_team
 from transfers.selectors import case_transfers, eh_worker_involved
 
 from . import permissions as can
@@ -74,15 +73,7 @@ class CaseListView(ListView):
     OLD_SESSION_KEY = "case_search"
 
     def _form(self, *args, **kwargs) -> CaseSearchForm:
-        user = self.request.user
-        choices = team_choices_visible_to(user)
-        # The team chosen is checked against the teams offered, by their ids when they are
-        # already read: building the scope's query for a filter most searches leave at "All"
-        # took a tenth of a search's Python (issue 14).
-        if choices is None:
-            teams = teams_visible_to(user)
-        else:
-            teams = Team.objects.filter(pk__in=[pk for pk, _ in choices])
+        teams, choices = team_filter_for(self.request.user)
         return CaseSearchForm(*args, teams=teams, team_choices=choices, **kwargs)
 
     def dispatch(self, request, *args, **kwargs):

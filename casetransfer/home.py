@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from cases.models import Case
-from cases.selectors import unallocated_cases_for_manager
-from casetransfer.ranking import OrderedRows, RankedRows
+from cases.selectors import unallocated_panel
+from casetransfer.compiled import ModelsCompiledOnce
+from casetransfer.ranking import OrderedRows, RankedRows, first_counted, total_of
 from conferences.selectors import conference_work
 from deadlines.selectors import ranked_due_soon, ranked_overdue
-from escalations.selectors import answers_escalations, escalations_to_answer
+from escalations.selectors import answers_escalations, escalations_panel
 from people.models import User
 from people.selectors import own_teams
 from transfers.selectors import ranked_needing_action, ranked_raised_by
@@ -41,6 +42,19 @@ def _ranked(key: str, title: str, rows: OrderedRows | RankedRows, **options) -> 
     """A panel over ranked rows (casetransfer.ranking): sorted and counted once."""
     total, more = len(rows), getattr(rows, "more", False)
     return Panel(key=key, title=title, items=rows[:PANEL_SIZE], total=total, more=more, **options)
+
+
+# Every case allocated to a worker is one they see: no visibility filter to work out. The table
+# shows the worker too, hence both joins (it was one query a row). The first rows and the total
+# in one query compiled once (casetransfer.ranking.first_counted).
+_my_cases = ModelsCompiledOnce(
+    lambda user_id, shape: first_counted(
+        Case.objects.filter(allocated_worker_id=user_id).select_related(
+            "current_team", "allocated_worker"
+        ),
+        shape,
+    )
+)
 
 
 def home_panels(user: User) -> list[Panel]:
@@ -75,16 +89,13 @@ def home_panels(user: User) -> list[Panel]:
             panels.append(
                 _ranked("my_requests", "Requests you started", raised, template=TRANSFERS)
             )
-        # Every case allocated to the user is one they see: no visibility filter to work out.
-        # The table shows the worker too, hence both joins (it was one query a row).
-        mine = Case.objects.filter(allocated_worker=user).select_related(
-            "current_team", "allocated_worker"
-        )
+        mine = _my_cases(user.pk, shape=PANEL_SIZE)
         panels.append(
-            _panel(
-                "my_cases",
-                "Cases allocated to you",
-                mine,
+            Panel(
+                key="my_cases",
+                title="Cases allocated to you",
+                items=mine,
+                total=total_of(mine),
                 empty_text="No cases are allocated to you. Your team manager allocates cases.",
                 link="/cases/",
                 link_text="Search all cases in your teams",
@@ -92,22 +103,26 @@ def home_panels(user: User) -> list[Panel]:
         )
     if user.is_manager and own_teams(user):
         # "In your teams": a manager of no team (an assistant director) has none to show.
+        rows, total = unallocated_panel(user, PANEL_SIZE)
         panels.append(
-            _panel(
-                "unallocated",
-                "Cases waiting for allocation in your teams",
-                unallocated_cases_for_manager(user),
+            Panel(
+                key="unallocated",
+                title="Cases waiting for allocation in your teams",
+                items=rows,
+                total=total,
                 empty_text="Every case in your teams has an allocated worker.",
             )
         )
     if user.is_manager and answers_escalations(user):
         # What is theirs to decide comes straight after anything overdue.
+        rows, total = escalations_panel(user, PANEL_SIZE)
         panels.insert(
             1,
-            _panel(
-                "escalations",
-                "Escalations for you to decide",
-                escalations_to_answer(user),
+            Panel(
+                key="escalations",
+                title="Escalations for you to decide",
+                items=rows,
+                total=total,
                 template="escalations/_escalation_table.html",
                 empty_text="Nothing is escalated to you. Escalations arrive here and by email.",
                 link="/escalations/",

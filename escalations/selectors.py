@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from casetransfer.compiled import ModelsCompiledOnce
+from casetransfer.ranking import first_counted, total_of
 from people.models import User
 from people.selectors import teams_of
 
@@ -102,35 +103,86 @@ def _for_table(escalations):
     return escalations.select_related("case", "team", "raised_by", "response_deadline")
 
 
-def answers_escalations(user: User) -> bool:
-    """Whether the user holds a role some level of some ladder answers at."""
+def _levels_answered(user: User) -> tuple[tuple[str, int], ...]:
+    """The rungs (ladder, level) a user answers at, by their roles: read once within a GET (a
+    home page asks whether there are any, then which)."""
+    from casetransfer.request_cache import once_per_request
+
     from .models import EscalationLevel
 
     if not user.is_authenticated or not user.is_active:
-        return False
-    return EscalationLevel.objects.filter(role__in=user.role_names).exists()
+        return ()
+    return once_per_request(
+        ("escalation_levels", user.pk),
+        lambda: tuple(
+            EscalationLevel.objects.filter(role__in=user.role_names)
+            .order_by("kind", "number")
+            .values_list("kind", "number")
+            .distinct()
+        ),
+    )
+
+
+def answers_escalations(user: User) -> bool:
+    """Whether the user holds a role some level of some ladder answers at."""
+    return bool(_levels_answered(user))
 
 
 def escalations_to_answer(user: User):
     """Live escalations at a level the user answers, about a team they see, not raised by
     them; breached first. The same rule as `permissions.holds_level`, as one query."""
+    from cases.selectors import reader_of
+    from people.roles import Scope
+
+    from .models import Escalation
+
+    reader = reader_of(user)
+    if reader.scope is None:
+        return Escalation.objects.none()
+    sees_all = reader.scope == Scope.ALL
+    return _to_answer(user.pk, *reader.teams, shape=(_levels_answered(user), sees_all))
+
+
+def _to_answer(user_id: int, *teams: int, shape: tuple) -> QuerySet:
+    """escalations_to_answer's query from ids: the user's and the teams they see; `shape` the
+    rungs they answer at and whether they see every team (then no filter by team)."""
     from django.db.models import Q
 
-    from people.roles import Scope
-    from people.selectors import teams_visible_to, user_scope
+    from .models import LIVE_ESCALATION, Escalation
 
-    from .models import LIVE_ESCALATION, Escalation, EscalationLevel
-
-    if not user.is_authenticated or not user.is_active:
-        return Escalation.objects.none()
-    levels = EscalationLevel.objects.filter(role__in=user.role_names)
+    levels, sees_all = shape
     rungs = Q(pk__in=[])
-    for level in levels:
-        rungs |= Q(kind=level.kind, level=level.number)
-    rows = Escalation.objects.filter(rungs, status__in=LIVE_ESCALATION).exclude(raised_by=user)
-    if user_scope(user) != Scope.ALL:  # someone who sees every team needs no filter by team
-        rows = rows.filter(team__in=teams_visible_to(user).values("pk"))
+    for kind, number in levels:
+        rungs |= Q(kind=kind, level=number)
+    rows = Escalation.objects.filter(rungs, status__in=LIVE_ESCALATION).exclude(
+        raised_by_id=user_id
+    )
+    if not sees_all:  # someone who sees every team needs no filter by team
+        rows = rows.filter(team_id__in=teams)
     return _ordered(_for_table(rows))
+
+
+# A home page's panel of them: the first rows, each with the total (counted alongside), in one
+# query compiled once per shape (casetransfer.compiled): building the queryset, its count and
+# its first rows cost more than running them (issue 14).
+_panel_to_answer = ModelsCompiledOnce(
+    lambda user_id, *teams, shape: first_counted(
+        _to_answer(user_id, *teams, shape=shape[:2]), shape[2]
+    )
+)
+
+
+def escalations_panel(user: User, size: int) -> tuple[list, int]:
+    """The first `size` of escalations_to_answer, and how many there are."""
+    from cases.selectors import reader_of
+    from people.roles import Scope
+
+    reader = reader_of(user)
+    if reader.scope is None:
+        return [], 0
+    shape = (_levels_answered(user), reader.scope == Scope.ALL, size)
+    rows = _panel_to_answer(user.pk, *reader.teams, shape=shape)
+    return rows, total_of(rows)
 
 
 def escalations_raised_by(user: User):

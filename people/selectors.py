@@ -148,6 +148,25 @@ def team_choices_visible_to(user: User) -> list[tuple[int, str]] | None:
     return sorted(choices, key=lambda choice: (choice[1], choice[0]))
 
 
+class TeamFilter(NamedTuple):
+    """What a filter by team offers: the teams a chosen one is checked against, and their (id,
+    name) by name when already read (None: the field reads them from `teams`)."""
+
+    teams: QuerySet[Team]
+    choices: list[tuple[int, str]] | None
+
+
+def team_filter_for(user: User) -> TeamFilter:
+    """The teams a user may filter a list by (teams_visible_to). Where they are already read
+    (team_choices_visible_to), the team chosen is checked against their ids: building the
+    scope's query for a filter most openings leave at "All" took a tenth of a search's Python,
+    and reading the options 3 ms of a weekly list (issue 14)."""
+    choices = team_choices_visible_to(user)
+    if choices is None:
+        return TeamFilter(teams_visible_to(user), None)
+    return TeamFilter(Team.objects.filter(pk__in=[pk for pk, _ in choices]), choices)
+
+
 def teams_managed_by(user: User) -> QuerySet[Team]:
     return Team.objects.filter(manager=user)
 

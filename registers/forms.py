@@ -1,38 +1,52 @@
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import HTML, Button, Field, Fluid, Layout
-from django import forms
+import functools
 
-from casetransfer.forms import ManyOptionsSelect, NamedModelChoiceField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout
+from django import forms
+from django.utils.safestring import mark_safe
+
+from casetransfer.forms import ManyOptionsSelect, NamedModelChoiceField, govuk_field
 from people.models import Team
+from people.selectors import TeamFilter
 from transfers.models import TransferKind, TransferStage
 
 from .selectors import CLOSED_STAGES, Week
 
 WEEKS_OFFERED = 104  # two years of weeks in the selector; an older one can still be linked to
-APPLY = HTML(
-    '<button type="submit" class="govuk-button govuk-button--secondary" '
-    'data-module="govuk-button">Apply filters</button>'
-)
 
 
-# The column the list is sorted by and which way (the view's `sorting`, only sorts it knows),
-# carried through the filters: applying a filter keeps the list's order.
-KEEP_SORT = HTML(
-    '<input type="hidden" name="sort" value="{{ sorting.sort }}">'
-    '<input type="hidden" name="order" value="{{ sorting.order }}">'
-)
+class _Filters(forms.Form):
+    """A list's filters, in the query string (no child's name is ever among them), each a
+    select. The page writes them in registers/_filters.html with the sort kept and the button:
+    the markup crispy-forms-gds writes for a GET form of selects (a layout of Field.select, the
+    hidden sort and an "Apply filters" button), without its templates, which took 5 ms of a
+    weekly list (issue 14); registers/tests/test_forms.py compares the two in each state."""
+
+    def as_govuk(self) -> str:
+        fields = [govuk_field(self[name]) for name in self.fields]
+        return mark_safe("\n".join(fields))  # noqa: S308 -- each value escaped, as crispy's are
 
 
-def _gds_get_helper(*fields) -> FormHelper:
-    """A GET form: no button name in the query string, only the filters and the sort."""
-    helper = FormHelper()
-    helper.form_method = "get"
-    helper.layout = Layout(*[Field.select(name) for name in fields], KEEP_SORT, APPLY)
-    return helper
+def _offer(field: NamedModelChoiceField, teams: TeamFilter) -> None:
+    """A team filter's options: the teams checked against, and their names when already read."""
+    field.queryset = teams.teams
+    if teams.choices is not None:
+        field.choices = [("", field.empty_label), *teams.choices]
 
 
-class WeeklyFilterForm(forms.Form):
-    """The weekly list's filters: in the query string, as no child's name is ever among them."""
+def _week_choice(week: Week, current: Week) -> tuple[str, str]:
+    return week.key, f"{week.label} ({week.key}){', this week' if week == current else ''}"
+
+
+@functools.lru_cache(maxsize=4)
+def _weeks_offered(current: Week) -> list[tuple[str, str]]:
+    """The weeks the selector offers, this one first: written once a week, not on every opening
+    (a millisecond of a weekly list; issue 14)."""
+    return [_week_choice(current.minus(n), current) for n in range(WEEKS_OFFERED)]
+
+
+class WeeklyFilterForm(_Filters):
+    """The weekly list's filters."""
 
     week = forms.ChoiceField(label="Week of", required=False, widget=ManyOptionsSelect)
     team = NamedModelChoiceField(
@@ -54,26 +68,22 @@ class WeeklyFilterForm(forms.Form):
         widget=ManyOptionsSelect,
     )
 
-    def __init__(self, *args, teams, current: Week, **kwargs):
+    def __init__(self, *args, teams: TeamFilter, current: Week, **kwargs):
         super().__init__(*args, **kwargs)
         self.current = current
-        weeks = [current.minus(n) for n in range(WEEKS_OFFERED)]
+        choices = _weeks_offered(current)
         asked = Week.parse(self.data.get("week", "")) if self.is_bound else None
-        if asked and asked.monday < weeks[-1].monday:
-            weeks.append(asked)
-        self.fields["week"].choices = [
-            (week.key, f"{week.label} ({week.key}){', this week' if week == current else ''}")
-            for week in weeks
-        ]
-        self.fields["team"].queryset = teams
-        self.helper = _gds_get_helper("week", "team", "kind", "state")
+        if asked and asked.monday < current.minus(WEEKS_OFFERED - 1).monday:
+            choices = [*choices, _week_choice(asked, current)]
+        self.fields["week"].choices = choices
+        _offer(self.fields["team"], teams)
 
     def clean_week(self) -> Week:
         week = Week.parse(self.cleaned_data["week"]) if self.cleaned_data["week"] else None
         return week or self.current
 
 
-class HistoricFilterForm(forms.Form):
+class HistoricFilterForm(_Filters):
     team = NamedModelChoiceField(
         queryset=Team.objects.none(),
         required=False,
@@ -94,10 +104,9 @@ class HistoricFilterForm(forms.Form):
         widget=ManyOptionsSelect,
     )
 
-    def __init__(self, *args, teams, **kwargs):
+    def __init__(self, *args, teams: TeamFilter, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
-        self.helper = _gds_get_helper("team", "kind", "state")
+        _offer(self.fields["team"], teams)
 
 
 class HistoricSearchForm(forms.Form):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from cases.paging import CountedSoFar
-from people.selectors import teams_visible_to
+from people.selectors import team_filter_for
 
 from . import exports
 from .forms import HistoricFilterForm, HistoricSearchForm, WeeklyFilterForm
@@ -188,7 +188,7 @@ class WeeklyListView(RegisterView):
             if any(k in self.request.GET for k in ("week", "team", "kind", "state"))
             else None
         )
-        self.form = WeeklyFilterForm(data, teams=teams_visible_to(user), current=self.current)
+        self.form = WeeklyFilterForm(data, teams=team_filter_for(user), current=self.current)
         self.form.is_valid()
         cleaned = self.form.cleaned_data if self.form.is_bound else {}
         self.week = cleaned.get("week") or self.current
@@ -297,7 +297,7 @@ class HistoricListView(RegisterView):
             if any(k in self.request.GET for k in ("team", "kind", "state"))
             else None
         )
-        self.form = HistoricFilterForm(data, teams=teams_visible_to(user))
+        self.form = HistoricFilterForm(data, teams=team_filter_for(user))
         self.form.is_valid()
         cleaned = self.form.cleaned_data if self.form.is_bound else {}
         team = cleaned.get("team")

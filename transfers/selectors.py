@@ -466,15 +466,22 @@ def _cin_to_cic_needing(user: User, teams: _Teams) -> list[int]:
     # Asked even for none (no transfer has id 0): the page costs the same queries whether
     # anything waits or not, as the query-count tests check at two data sizes. In no order:
     # compiling the model's own took a tenth of this.
-    candidates = (
-        Transfer.objects.filter(pk__in=ids or [0])
-        .select_related("case", "from_team", "to_team", "cin_to_cic")
-        .order_by()
-    )
+    candidates = _cin_to_cic_candidates(*(ids or [0]))
     from people.selectors import memberships_cached
 
     with memberships_cached(user):
         return [t.pk for t in candidates if any(step.allowed(t, user) for step in waiting_steps)]
+
+
+# The few transfers _cin_to_cic_needing works through, compiled once per number of them
+# (casetransfer.compiled).
+_cin_to_cic_candidates = ModelsCompiledOnce(
+    lambda *ids: (
+        Transfer.objects.filter(pk__in=ids)
+        .select_related("case", "from_team", "to_team", "cin_to_cic")
+        .order_by()
+    )
+)
 
 
 def _cin_to_cic_branches(user_id: int, *either: int, shape: str) -> QuerySet:
