@@ -10,9 +10,9 @@ from .models import Case
 
 
 def _transfer_is_live(case: Case) -> bool:
-    from transfers.models import LIVE, Transfer
+    from transfers.selectors import has_live_transfer
 
-    return Transfer.objects.filter(case=case, status__in=LIVE).exists()
+    return has_live_transfer(case.pk)
 
 
 def case_casework_actions(case: Case, user: User) -> list:

@@ -9,6 +9,7 @@ from casetransfer.forms import (
     TextField,
     govuk_button,
     govuk_field,
+    offer_teams,
 )
 from people.models import Team, User
 
@@ -35,9 +36,7 @@ class CaseSearchForm(forms.Form):
         when already read (people.selectors.team_choices_visible_to)."""
         super().__init__(*args, **kwargs)
         if teams is not None:
-            self.fields["team"].queryset = teams
-        if team_choices is not None:
-            self.fields["team"].choices = [("", self.fields["team"].empty_label), *team_choices]
+            offer_teams(self.fields["team"], teams, team_choices)
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.layout = Layout(

@@ -312,17 +312,24 @@ def case_get_for_user(*, user: User, reference: str) -> Case | None:
     """The case if the user may see it, else None (callers answer 404 either way)."""
     if "\x00" in reference:  # from a URL such as /cases/%00/: PostgreSQL refuses NUL
         return None
-    case = (
+    case = _case_by_reference.first(reference)
+    return case if case is not None and sees_fresh_case(user, case) else None
+
+
+# A case page's case, by the reference in its address: compiled once (casetransfer.compiled).
+_case_by_reference = ModelsCompiledOnce(
+    lambda reference: (
         Case.objects.select_related(
             "current_team",
             "allocated_worker",
             "last_closed_to_social_care_by",
             "last_closed_to_social_care_team",
+            "transfer_in",  # the page says when a child came with a plan from elsewhere
         )
         .filter(reference=reference)
-        .first()
+        .order_by("pk")[:1]
     )
-    return case if case is not None and sees_fresh_case(user, case) else None
+)
 
 
 # A query with a digit and no space is a case number: ICS, LCS, EHM, Liberi or our reference.
@@ -455,6 +462,13 @@ def _related_subjects(case: Case) -> dict[str, list[str]]:
     transfer-in request, by model: one round trip. Their events mostly carry the case already;
     not all do (a transfer-in request's are recorded against its eldest child's case only, and
     its first, before any child has a case, against none)."""
+    ids: dict[str, list[str]] = {}
+    for tag, pk in _read_related_subjects(case.pk):
+        ids.setdefault(tag, []).append(str(pk))
+    return ids
+
+
+def _related_subjects_of(case_id: int) -> QuerySet:
     from casework.models import Meeting
     from conferences.models import TransferInChild
     from escalations.models import Escalation, SafeguardingConcern
@@ -464,16 +478,19 @@ def _related_subjects(case: Case) -> dict[str, list[str]]:
         return queryset.annotate(tag=Value(tag)).values_list("tag", field).order_by()
 
     branches = [
-        tagged(Transfer.objects.filter(case=case), "transfer"),
-        tagged(Meeting.objects.filter(case=case), "meeting"),
-        tagged(Escalation.objects.filter(Q(case=case) | Q(transfer__case=case)), "escalation"),
-        tagged(SafeguardingConcern.objects.filter(case=case), "concern"),
-        tagged(TransferInChild.objects.filter(case=case), "request", "request_id"),
+        tagged(Transfer.objects.filter(case_id=case_id), "transfer"),
+        tagged(Meeting.objects.filter(case_id=case_id), "meeting"),
+        tagged(
+            Escalation.objects.filter(Q(case_id=case_id) | Q(transfer__case_id=case_id)),
+            "escalation",
+        ),
+        tagged(SafeguardingConcern.objects.filter(case_id=case_id), "concern"),
+        tagged(TransferInChild.objects.filter(case_id=case_id), "request", "request_id"),
     ]
-    ids: dict[str, list[str]] = {}
-    for tag, pk in branches[0].union(*branches[1:], all=True):
-        ids.setdefault(tag, []).append(str(pk))
-    return ids
+    return branches[0].union(*branches[1:], all=True)
+
+
+_read_related_subjects = CompiledOnce(_related_subjects_of)  # every case page: compiled once
 
 
 def case_timeline(case: Case) -> QuerySet[AuditEvent]:

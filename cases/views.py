@@ -11,7 +11,7 @@ from audit.services import audit_read
 from casetransfer.request_cache import read_only
 from casework.selectors import joint_planning_for, meetings_for
 from deadlines.selectors import case_page_deadlines, deadlines_for_case
-from escalations.selectors import concerns_for_case, escalations_for_case, suspensions_in_force
+from escalations.selectors import concerns_for_case, escalations_for_case, suspensions_for_teams
 from people.selectors import team_filter_for, users_in_team
 from transfers.selectors import case_transfers, eh_worker_involved
 
@@ -171,7 +171,7 @@ class CaseDetailView(CaseMixin, TemplateView):
         context["joint_planning"] = joint_planning_for(meetings)
         context["concerns"] = concerns_for_case(self.case)
         context["escalations"] = escalations_for_case(self.case)
-        context["suspensions"] = suspensions_in_force([self.case.current_team_id])
+        context["suspensions"] = suspensions_for_teams(self.case.current_team_id)
         return context
 
 

@@ -40,8 +40,19 @@ _MARKER_BASE = -7_340_271_000
 _MARKER_TIME = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
-def _marker(i: int, is_time: bool) -> int | datetime:
-    return _MARKER_TIME + timedelta(microseconds=i) if is_time else _MARKER_BASE - i
+_MARKER_TEXT = "\x1fcompiled once {}\x1f"  # text no column holds (a unit separator either side)
+
+
+def _kind(arg: Any) -> str:
+    return "time" if isinstance(arg, datetime) else "text" if isinstance(arg, str) else "int"
+
+
+def _marker(i: int, kind: str) -> int | datetime | str:
+    if kind == "time":
+        return _MARKER_TIME + timedelta(microseconds=i)
+    if kind == "text":
+        return _MARKER_TEXT.format(i)
+    return _MARKER_BASE - i
 
 
 class Params(list):
@@ -84,8 +95,10 @@ class _Compiled(NamedTuple):
 
 
 class CompiledOnce:
-    """`build(*ids)` -> a `values_list` queryset whose arguments are integers (primary keys)
-    or aware datetimes (times compared with a column). Calling it runs the query and returns
+    """`build(*ids)` -> a `values_list` queryset whose arguments are integers (primary keys),
+    aware datetimes (times compared with a column) or text compared as it is (a case's
+    reference: `reference=...`, not `reference__icontains=...`, whose pattern the first call
+    finds is not the argument, and refuses). Calling it runs the query and returns
     its rows as tuples, the values converted as the ORM converts them; the SQL is the ORM's,
     compiled on the first call per database, number (and kind) of arguments and shape
     (`build(*ids, shape=shape)` when one is given). `sql_with_params` gives the SQL to write
@@ -105,7 +118,7 @@ class CompiledOnce:
         self._lock = threading.Lock()
 
     def sql_with_params(
-        self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
+        self, *args: int | datetime | str, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
     ) -> tuple[str, list]:
         """The query's SQL and this call's parameters, to run or to write into another query.
         Raises EmptyResultSet, as the ORM's compiler does, for a query that can match nothing
@@ -116,7 +129,7 @@ class CompiledOnce:
         return compiled.sql, compiled.params_for(args, generic=self.generic_plan)
 
     def __call__(
-        self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
+        self, *args: int | datetime | str, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
     ) -> list[tuple[Any, ...]]:
         connection = connections[using]
         compiled = self._compiled_for(args, using, shape)
@@ -142,22 +155,23 @@ class CompiledOnce:
 
     def _compiled_for(self, args: tuple, using: str, shape: Hashable) -> _Compiled:
         # A query may take a list of ids as its last arguments (`build(user_id, *team_ids)`):
-        # its SQL is kept for each number of arguments (which of them are times, and shape).
-        times = tuple(isinstance(arg, datetime) for arg in args)
-        key = (using, connections[using].vendor, times, shape)
+        # its SQL is kept for each number of arguments (which of them are times or text, and
+        # shape).
+        kinds = tuple(_kind(arg) for arg in args)
+        key = (using, connections[using].vendor, kinds, shape)
         compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
-                compiled = self._compiled.get(key) or self._compile(times, using, shape)
+                compiled = self._compiled.get(key) or self._compile(kinds, using, shape)
                 if len(self._compiled) >= self.MAX_KEPT:
                     self._compiled.clear()
                 self._compiled[key] = compiled
         return compiled
 
-    def _compile(self, times: tuple[bool, ...], using: str, shape: Hashable) -> _Compiled:
-        arity = len(times)
+    def _compile(self, kinds: tuple[str, ...], using: str, shape: Hashable) -> _Compiled:
+        arity = len(kinds)
         adapt = connections[using].ops.adapt_datetimefield_value
-        markers = [_marker(i, is_time) for i, is_time in enumerate(times)]
+        markers = [_marker(i, kind) for i, kind in enumerate(kinds)]
         built = self.build(*markers) if shape is None else self.build(*markers, shape=shape)
         compiler = built.query.get_compiler(using=using)
         try:
@@ -165,7 +179,7 @@ class CompiledOnce:
         except EmptyResultSet:  # it matches nothing whatever its arguments' values
             return _Compiled(None, (), [], {})
         # As the ORM passes them: a time is adapted for the backend (a string on SQLite).
-        passed = [adapt(m) if is_time else m for m, is_time in zip(markers, times, strict=True)]
+        passed = [adapt(m) if k == "time" else m for m, k in zip(markers, kinds, strict=True)]
         positions = [passed.index(p) if p in passed else None for p in params]
         missing = set(range(arity)) - set(positions)
         if missing or any(str(marker) in sql for marker in passed):
@@ -191,7 +205,7 @@ class ModelsCompiledOnce(CompiledOnce):
     build that prefetches has its prefetches read by the ORM as usual (built on each call)."""
 
     def __call__(
-        self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
+        self, *args: int | datetime | str, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
     ) -> list:
         compiled = self._compiled_for(args, using, shape)
         if compiled.sql is None:
@@ -207,7 +221,9 @@ class ModelsCompiledOnce(CompiledOnce):
         queryset.query.get_compiler = lambda *_, **__: compiler
         return list(queryset)
 
-    def first(self, *args: int | datetime, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None):
+    def first(
+        self, *args: int | datetime | str, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
+    ):
         """The first instance the query reads (its build slices it to one), or None."""
         rows = self(*args, using=using, shape=shape)
         return rows[0] if rows else None

@@ -76,6 +76,15 @@ class NamedModelChoiceField(forms.ModelChoiceField):
     widget = ManyOptionsSelect
 
 
+def offer_teams(field: forms.ModelChoiceField, teams, choices=None) -> None:
+    """A team filter's options: the teams a chosen one is checked against, and their (id, name)
+    in the order offered when already read (people.selectors.team_filter_for); else the field
+    reads them from `teams`."""
+    field.queryset = teams
+    if choices is not None:
+        field.choices = [("", field.empty_label), *choices]
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",

@@ -5,7 +5,7 @@ button shown is a button that works."""
 from cases.choices import Involvement
 from people.models import SOCIAL_CARE_SERVICES, Service, User
 from people.roles import Role
-from people.selectors import in_team
+from people.selectors import in_team, own_teams
 
 # Seed 000: the teams that hold cases outside Social Care and raise concerns with duty.
 YFS_AND_CC_SERVICES = (Service.YOUTH_AND_FAMILY, Service.CHILDRENS_CENTRE)
@@ -13,6 +13,12 @@ YFS_AND_CC_SERVICES = (Service.YOUTH_AND_FAMILY, Service.CHILDRENS_CENTRE)
 
 def _active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
+
+
+def _in_a_team_of(user: User, services) -> bool:
+    """A member or manager of a team of one of `services`: from the teams read once within a
+    GET (own_teams; a case page asks for each of its buttons), afresh anywhere else."""
+    return any(team.service in services for team in own_teams(user))
 
 
 def sees_case(case, user) -> bool:
@@ -78,19 +84,13 @@ def may_advise_taf(user: User) -> bool:
     return (
         _active(user)
         and user.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER)
-        and (
-            user.memberships.filter(team__service__in=SOCIAL_CARE_SERVICES).exists()
-            or user.managed_teams.filter(service__in=SOCIAL_CARE_SERVICES).exists()
-        )
+        and _in_a_team_of(user, SOCIAL_CARE_SERVICES)
     )
 
 
 def is_yfs_or_cc_staff(user: User) -> bool:
     """A member or manager of a YFS or Children's Centre team."""
-    return _active(user) and (
-        user.memberships.filter(team__service__in=YFS_AND_CC_SERVICES).exists()
-        or user.managed_teams.filter(service__in=YFS_AND_CC_SERVICES).exists()
-    )
+    return _active(user) and _in_a_team_of(user, YFS_AND_CC_SERVICES)
 
 
 def record_notification(transfer, user) -> bool:

@@ -2,7 +2,7 @@ from django.db.models import QuerySet
 from django.views.generic import ListView
 
 from cases.paging import CountedSoFar
-from people.selectors import teams_visible_to
+from people.selectors import team_filter_for
 
 from .forms import TeamDeadlinesForm
 from .selectors import deadlines_in_order, ranked_live_team_deadlines, team_deadlines
@@ -15,7 +15,8 @@ class TeamDeadlinesView(ListView):
 
     def get_queryset(self):
         user = self.request.user
-        self.form = TeamDeadlinesForm(self.request.GET or None, teams=teams_visible_to(user))
+        teams, choices = team_filter_for(user)
+        self.form = TeamDeadlinesForm(self.request.GET or None, teams=teams, team_choices=choices)
         team_id, status = None, "live"
         if self.form.is_bound and self.form.is_valid():
             team = self.form.cleaned_data["team"]

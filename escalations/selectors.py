@@ -233,6 +233,16 @@ def suspensions_in_force(teams=None):
     return rows.order_by("ends_on", "id")
 
 
+def suspensions_for_teams(*team_ids: int | None) -> list:
+    """suspensions_in_force for a case's or a transfer's teams (None for no team), as its page
+    shows them: compiled once per number of teams (casetransfer.compiled)."""
+    ids = sorted({pk for pk in team_ids if pk is not None})
+    return _read_suspensions(*ids) if ids else []
+
+
+_read_suspensions = ModelsCompiledOnce(lambda *team_ids: suspensions_in_force(team_ids))
+
+
 def escalation_get_for_user(*, user: User, pk: int):
     """The escalation if the user may see it; else None (the views answer 404)."""
     from .models import Escalation

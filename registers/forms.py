@@ -1,37 +1,49 @@
 import functools
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fluid, Layout
+from crispy_forms_gds.layout import HTML, Button, Field, Fluid, Layout
 from django import forms
 from django.utils.safestring import mark_safe
 
-from casetransfer.forms import ManyOptionsSelect, NamedModelChoiceField, govuk_field
+from casetransfer.forms import ManyOptionsSelect, NamedModelChoiceField, govuk_field, offer_teams
 from people.models import Team
-from people.selectors import TeamFilter
 from transfers.models import TransferKind, TransferStage
 
 from .selectors import CLOSED_STAGES, Week
 
 WEEKS_OFFERED = 104  # two years of weeks in the selector; an older one can still be linked to
+APPLY = HTML(
+    '<button type="submit" class="govuk-button govuk-button--secondary" '
+    'data-module="govuk-button">Apply filters</button>'
+)
+
+
+# The column the list is sorted by and which way (the view's `sorting`, only sorts it knows),
+# carried through the filters: applying a filter keeps the list's order.
+KEEP_SORT = HTML(
+    '<input type="hidden" name="sort" value="{{ sorting.sort }}">'
+    '<input type="hidden" name="order" value="{{ sorting.order }}">'
+)
+
+
+def _gds_get_helper(*fields) -> FormHelper:
+    """A GET form: no button name in the query string, only the filters and the sort."""
+    helper = FormHelper()
+    helper.form_method = "get"
+    helper.layout = Layout(*[Field.select(name) for name in fields], KEEP_SORT, APPLY)
+    return helper
 
 
 class _Filters(forms.Form):
     """A list's filters, in the query string (no child's name is ever among them), each a
     select. The page writes them in registers/_filters.html with the sort kept and the button:
-    the markup crispy-forms-gds writes for a GET form of selects (a layout of Field.select, the
-    hidden sort and an "Apply filters" button), without its templates, which took 5 ms of a
-    weekly list (issue 14); registers/tests/test_forms.py compares the two in each state."""
+    the markup crispy-forms-gds writes for the form's helper (its layout, and whether to show
+    errors in the summary), without its templates, which took 5 ms of a weekly list (issue
+    14); registers/tests/test_forms.py compares the two in each state."""
 
     def as_govuk(self) -> str:
         fields = [govuk_field(self[name]) for name in self.fields]
         return mark_safe("\n".join(fields))  # noqa: S308 -- each value escaped, as crispy's are
-
-
-def _offer(field: NamedModelChoiceField, teams: TeamFilter) -> None:
-    """A team filter's options: the teams checked against, and their names when already read."""
-    field.queryset = teams.teams
-    if teams.choices is not None:
-        field.choices = [("", field.empty_label), *teams.choices]
 
 
 def _week_choice(week: Week, current: Week) -> tuple[str, str]:
@@ -68,7 +80,7 @@ class WeeklyFilterForm(_Filters):
         widget=ManyOptionsSelect,
     )
 
-    def __init__(self, *args, teams: TeamFilter, current: Week, **kwargs):
+    def __init__(self, *args, teams, current: Week, team_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.current = current
         choices = _weeks_offered(current)
@@ -76,7 +88,8 @@ class WeeklyFilterForm(_Filters):
         if asked and asked.monday < current.minus(WEEKS_OFFERED - 1).monday:
             choices = [*choices, _week_choice(asked, current)]
         self.fields["week"].choices = choices
-        _offer(self.fields["team"], teams)
+        offer_teams(self.fields["team"], teams, team_choices)
+        self.helper = _gds_get_helper("week", "team", "kind", "state")
 
     def clean_week(self) -> Week:
         week = Week.parse(self.cleaned_data["week"]) if self.cleaned_data["week"] else None
@@ -104,9 +117,10 @@ class HistoricFilterForm(_Filters):
         widget=ManyOptionsSelect,
     )
 
-    def __init__(self, *args, teams: TeamFilter, **kwargs):
+    def __init__(self, *args, teams, team_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        _offer(self.fields["team"], teams)
+        offer_teams(self.fields["team"], teams, team_choices)
+        self.helper = _gds_get_helper("team", "kind", "state")
 
 
 class HistoricSearchForm(forms.Form):

@@ -188,7 +188,8 @@ class WeeklyListView(RegisterView):
             if any(k in self.request.GET for k in ("week", "team", "kind", "state"))
             else None
         )
-        self.form = WeeklyFilterForm(data, teams=team_filter_for(user), current=self.current)
+        teams, choices = team_filter_for(user)
+        self.form = WeeklyFilterForm(data, teams=teams, team_choices=choices, current=self.current)
         self.form.is_valid()
         cleaned = self.form.cleaned_data if self.form.is_bound else {}
         self.week = cleaned.get("week") or self.current
@@ -297,7 +298,8 @@ class HistoricListView(RegisterView):
             if any(k in self.request.GET for k in ("team", "kind", "state"))
             else None
         )
-        self.form = HistoricFilterForm(data, teams=team_filter_for(user))
+        teams, choices = team_filter_for(user)
+        self.form = HistoricFilterForm(data, teams=teams, team_choices=choices)
         self.form.is_valid()
         cleaned = self.form.cleaned_data if self.form.is_bound else {}
         team = cleaned.get("team")

@@ -40,11 +40,9 @@ def may_start_step_up(case, user) -> bool:
 
 def start_step_up(case, user) -> bool:
     """May start one now: the role rule, and no other transfer of the case in progress."""
-    from .models import LIVE, Transfer
+    from .selectors import has_live_transfer
 
-    return may_start_step_up(case, user) and not (
-        Transfer.objects.filter(case=case, status__in=LIVE).exists()
-    )
+    return may_start_step_up(case, user) and not has_live_transfer(case.pk)
 
 
 def review_as_supervisor_of(user, team: Team) -> bool:

@@ -20,6 +20,7 @@ from audit.models import AuditEvent
 from cases.models import Case as ChildCase
 from casetransfer.compiled import CompiledOnce, ModelsCompiledOnce
 from casetransfer.ranking import OrderedRows, union_of
+from casetransfer.request_cache import once_per_request
 from deadlines.models import Deadline, DeadlineStatus
 from people.models import Team, User
 from people.roles import Role
@@ -36,6 +37,21 @@ from .models import (
 )
 
 S = TransferStatus
+
+
+# Whether a case has a transfer in progress, compiled once (casetransfer.compiled).
+_live_transfer_of = CompiledOnce(
+    lambda case_id: (
+        Transfer.objects.filter(case_id=case_id, status__in=LIVE).values_list("pk").order_by()[:1]
+    )
+)
+
+
+def has_live_transfer(case_id: int) -> bool:
+    """Whether a transfer of the case is in progress: asked once within a GET (a case page's
+    buttons ask twice), afresh anywhere else (a service deciding whether to start one reads
+    the table itself, under its lock)."""
+    return once_per_request(("live_transfer", case_id), lambda: bool(_live_transfer_of(case_id)))
 
 
 def involved_case_branches(user_id: int, teams: list[int]) -> list[QuerySet]:
@@ -97,13 +113,16 @@ PEOPLE_NAMED = {
 
 
 def _attach_people(transfer: Transfer) -> None:
-    """Read every person PEOPLE_NAMED names on `transfer` in one query and cache each on its
-    record, as select_related would have."""
+    """Read every person PEOPLE_NAMED names on `transfer`, and its teams' managers (whom its
+    next step names), in one query and cache each on its record, as select_related would
+    have."""
     holders = []
     for part, names in PEOPLE_NAMED.items():
         holder = getattr(transfer, part, None) if part else transfer
         if holder is not None:
             holders += [(holder, holder._meta.get_field(name)) for name in names]
+    manager = Team._meta.get_field("manager")
+    holders += [(team, manager) for team in (transfer.from_team, transfer.to_team) if team]
     ids = {getattr(holder, field.attname) for holder, field in holders} - {None}
     people = User.objects.in_bulk(ids) if ids else {}
     for holder, field in holders:

@@ -18,7 +18,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from audit.models import AuditEvent
 from cases.views import CaseMixin
 from casework.selectors import meetings_for, notifications_for
-from escalations.selectors import escalations_for_transfer, suspensions_in_force
+from escalations.selectors import escalations_for_transfer, suspensions_for_teams
 from people.models import Team
 from people.roles import Role
 from people.selectors import memberships_cached, teams_of, users_in_team
@@ -179,18 +179,23 @@ class TransferDetailView(TransferMixin, TemplateView):
         context["timeline"] = transfer_timeline(self.transfer)
         context["deadlines"] = deadlines
         context["next_step"] = next_step(self.transfer, deadlines)
-        context["meetings"] = meetings_for(transfer=self.transfer)
+        context["meetings"] = meetings = list(meetings_for(transfer=self.transfer))
         context["escalations"] = escalations_for_transfer(self.transfer)
-        context["suspensions"] = suspensions_in_force(
-            [self.transfer.from_team_id, self.transfer.to_team_id]
+        context["suspensions"] = suspensions_for_teams(
+            self.transfer.from_team_id, self.transfer.to_team_id
         )
         if self.transfer.kind == TransferKind.CIN_TO_CIC:
             context["standards"] = cin_to_cic_standards(self.transfer)
         if self.transfer.is_team_move:
-            context["notifications"] = notifications_for(self.transfer)
-            context["standards"] = team_move.transfer_standards(self.transfer)
-            context["missing_work"] = list(
-                self.transfer.missing_work.select_related("raised_by", "done_by")
+            notifications = list(notifications_for(self.transfer))
+            missing_work = list(self.transfer.missing_work.select_related("raised_by", "done_by"))
+            context["notifications"] = notifications
+            context["missing_work"] = missing_work
+            context["standards"] = team_move.transfer_standards(
+                self.transfer,
+                meetings=meetings,
+                notifications=notifications,
+                missing_work=missing_work,
             )
             context["can_resolve_missing_work"] = can.resolve_missing_work(
                 self.transfer, self.request.user

@@ -134,6 +134,27 @@ def test_a_time_argument_is_passed_as_the_orm_passes_it():
     assert build.call_count == 1
 
 
+def test_a_text_argument_compared_as_it_is_is_passed_as_the_orm_passes_it():
+    """Text compared with a column as it is (a case's reference in its page's address) is an
+    argument; text the ORM changes first (a pattern of `icontains`) is refused."""
+    amy, bob = UserFactory(username="amy"), UserFactory(username="o'brien; --")
+
+    def named(username):
+        return User.objects.filter(username=username).values_list("pk")
+
+    build = mock.Mock(side_effect=named)
+    read = CompiledOnce(build)
+    for username in ("amy", "o'brien; --", "nobody", "AMY"):
+        assert read(username) == list(named(username))
+    assert read("o'brien; --") == [(bob.pk,)] and read("amy") == [(amy.pk,)]
+    assert build.call_count == 1
+
+    with pytest.raises(ValueError, match="cannot be compiled once"):
+        CompiledOnce(lambda text: User.objects.filter(username__icontains=text).values_list("pk"))(
+            "am"
+        )
+
+
 def test_the_sql_kept_is_bounded_and_what_was_let_go_is_compiled_again():
     """A list of ids is kept for each of its lengths: past MAX_KEPT of them, all is let go
     and compiled again as it is asked, so a long-running worker keeps no more and no less

@@ -1,18 +1,15 @@
 """The lists' filters written without crispy-forms-gds's templates (registers.forms._Filters,
-registers/_filters.html) are the markup crispy-forms-gds writes for the same form, laid out as
-a GET form of selects with the sort kept and an "Apply filters" button: labels, hints, the
-options chosen, error messages and error classes."""
+registers/_filters.html) are the markup crispy-forms-gds writes for the same form and its
+helper (a GET form of selects with the sort kept and an "Apply filters" button): labels, hints,
+the options chosen, error messages and error classes."""
 
 import pytest
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import HTML, Field, Layout
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test.html import parse_html
 from django.utils import timezone
 
 from people.models import Team
-from people.selectors import TeamFilter
 from people.tests.factories import TeamFactory
 from registers.forms import HistoricFilterForm, WeeklyFilterForm
 from registers.selectors import Week
@@ -21,21 +18,7 @@ SORTING = {"sort": "name", "order": "desc"}
 
 
 def _crispy(form) -> str:
-    """The form as crispy-forms-gds writes it, laid out as the lists' filters were."""
-    helper = FormHelper()
-    helper.form_method = "get"
-    helper.layout = Layout(
-        *[Field.select(name) for name in form.fields],
-        HTML(
-            '<input type="hidden" name="sort" value="{{ sorting.sort }}">'
-            '<input type="hidden" name="order" value="{{ sorting.order }}">'
-        ),
-        HTML(
-            '<button type="submit" class="govuk-button govuk-button--secondary" '
-            'data-module="govuk-button">Apply filters</button>'
-        ),
-    )
-    form.helper = helper
+    """The form as crispy-forms-gds writes it from its helper."""
     template = Template("{% load crispy_forms_tags %}{% crispy form %}")
     return template.render(Context({"form": form, "sorting": SORTING}))
 
@@ -62,7 +45,7 @@ def test_the_filters_are_written_as_crispy_forms_gds_writes_them(form_class, dat
     options = {"current": Week.containing(timezone.now())} if form_class is WeeklyFilterForm else {}
 
     def form():
-        made = form_class(data, teams=TeamFilter(teams, choices), **options)
+        made = form_class(data, teams=teams, team_choices=choices, **options)
         made.is_valid()
         return made
 

@@ -294,7 +294,7 @@ def test_applying_a_filter_keeps_the_sort(client, world, now, url):
     the list sorted by child (it went back to the next deadline)."""
     client.force_login(world.senior_admin)
     content = client.get(url, {"sort": "name", "order": "desc"}).content.decode()
-    form = content[content.index('<form  method="get"') :]
+    form = content[content.index('<form method="get"') :]
     form = form[: form.index("</form>")]
     assert '<input type="hidden" name="sort" value="name">' in form
     assert '<input type="hidden" name="order" value="desc">' in form

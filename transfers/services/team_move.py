@@ -602,9 +602,12 @@ class Standard:
     blocking: bool = True
 
 
-def transfer_standards(transfer: Transfer) -> list[Standard]:
+def transfer_standards(
+    transfer: Transfer, *, meetings=None, notifications=None, missing_work=None
+) -> list[Standard]:
     """Seed 001 s5 (and seed 000 for a step across), as a checklist: what is done and what
-    still blocks completion."""
+    still blocks completion. The transfer's meetings, notifications and missing work are read
+    here unless given (the transfer page shows them too, already read)."""
     from casework.models import MeetingKind
     from casework.selectors import meetings_for, notifications_for
 
@@ -670,7 +673,7 @@ def transfer_standards(transfer: Transfer) -> list[Standard]:
             or ("Held by the team leader (child in need)" if move.held_by_team_leader else ""),
         )
     )
-    notified = list(notifications_for(transfer))
+    notified = list(notifications_for(transfer) if notifications is None else notifications)
     standards.append(
         Standard(
             "Agencies, professionals and family told in writing of the new worker and team",
@@ -678,13 +681,14 @@ def transfer_standards(transfer: Transfer) -> list[Standard]:
             ", ".join(sorted({n.recipient_name for n in notified}))[:200],
         )
     )
-    meetings = list(meetings_for(transfer=transfer))
+    meetings = list(meetings_for(transfer=transfer) if meetings is None else meetings)
     if transfer.kind == TransferKind.STEP_ACROSS:
         # Seed 000 s2: once agreed, a joint transition visit or meeting with the family.
         standards.append(_meeting_standard(meetings, MeetingKind.JOINT_TRANSITION, True))
     # Seed 001 s2.3: wherever possible, a handover meeting with the child and parent or carer.
     standards.append(_meeting_standard(meetings, MeetingKind.HANDOVER, False))
-    open_items = [m for m in transfer.missing_work.all() if not m.done_at]
+    items = transfer.missing_work.all() if missing_work is None else missing_work
+    open_items = [m for m in items if not m.done_at]
     standards.append(
         Standard(
             "Missing work found by the receiving team is done",
