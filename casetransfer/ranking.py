@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 
 from casetransfer import prepared
 from casetransfer.compiled import Params
@@ -188,16 +188,3 @@ def union_of(branches: Iterable[QuerySet], *, repeats: bool = False) -> QuerySet
     spared grouping every row first (a service manager's 14,000 involved cases: 2 ms)."""
     first, *rest = (branch.order_by() for branch in branches)
     return first.union(*rest, all=repeats) if rest else first
-
-
-def first_counted(rows: QuerySet, size: int) -> QuerySet:
-    """The first `size` of `rows`, each carrying how many rows there are in all
-    (COUNT(*) OVER (), before the LIMIT): a short panel and its total in one query, for a build
-    compiled once (casetransfer.compiled), where slicing and counting a queryset built it twice
-    (issue 14). Read the total with `total_of`."""
-    return rows.annotate(panel_total=Window(Count("*")))[:size]
-
-
-def total_of(first: list) -> int:
-    """How many rows there are in all, from first_counted's rows (none: none)."""
-    return first[0].panel_total if first else 0

@@ -3,7 +3,6 @@
 from django.db.models import QuerySet
 
 from casetransfer.compiled import ModelsCompiledOnce
-from casetransfer.ranking import first_counted, total_of
 from people.models import User
 from people.selectors import teams_of
 
@@ -162,13 +161,11 @@ def _to_answer(user_id: int, *teams: int, shape: tuple) -> QuerySet:
     return _ordered(_for_table(rows))
 
 
-# A home page's panel of them: the first rows, each with the total (counted alongside), in one
-# query compiled once per shape (casetransfer.compiled): building the queryset, its count and
-# its first rows cost more than running them (issue 14).
-_panel_to_answer = ModelsCompiledOnce(
-    lambda user_id, *teams, shape: first_counted(
-        _to_answer(user_id, *teams, shape=shape[:2]), shape[2]
-    )
+# A home page's panel of them: its first rows by SQL compiled once per shape
+# (casetransfer.compiled: building the query cost more than running it; issue 14), then the
+# count.
+_first_to_answer = ModelsCompiledOnce(
+    lambda user_id, *teams, shape: _to_answer(user_id, *teams, shape=shape[:2])[: shape[2]]
 )
 
 
@@ -180,9 +177,9 @@ def escalations_panel(user: User, size: int) -> tuple[list, int]:
     reader = reader_of(user)
     if reader.scope is None:
         return [], 0
-    shape = (_levels_answered(user), reader.scope == Scope.ALL, size)
-    rows = _panel_to_answer(user.pk, *reader.teams, shape=shape)
-    return rows, total_of(rows)
+    shape = (_levels_answered(user), reader.scope == Scope.ALL)
+    rows = _first_to_answer(user.pk, *reader.teams, shape=(*shape, size))
+    return rows, _to_answer(user.pk, *reader.teams, shape=shape).count()
 
 
 def escalations_raised_by(user: User):
