@@ -127,19 +127,28 @@ def answers_escalations(user: User) -> bool:
     return bool(_levels_answered(user))
 
 
-def escalations_to_answer(user: User):
-    """Live escalations at a level the user answers, about a team they see, not raised by
-    them; breached first. The same rule as `permissions.holds_level`, as one query."""
+def _answering(user: User) -> tuple[tuple[int, ...], tuple] | None:
+    """_to_answer's ids (the user's, the teams they see) and shape (the rungs they answer at,
+    whether they see every team) for a user; None for nobody signed in or active."""
     from cases.selectors import reader_of
     from people.roles import Scope
 
-    from .models import Escalation
-
     reader = reader_of(user)
     if reader.scope is None:
+        return None
+    return (user.pk, *reader.teams), (_levels_answered(user), reader.scope == Scope.ALL)
+
+
+def escalations_to_answer(user: User):
+    """Live escalations at a level the user answers, about a team they see, not raised by
+    them; breached first. The same rule as `permissions.holds_level`, as one query."""
+    from .models import Escalation
+
+    answering = _answering(user)
+    if answering is None:
         return Escalation.objects.none()
-    sees_all = reader.scope == Scope.ALL
-    return _to_answer(user.pk, *reader.teams, shape=(_levels_answered(user), sees_all))
+    ids, shape = answering
+    return _to_answer(*ids, shape=shape)
 
 
 def _to_answer(user_id: int, *teams: int, shape: tuple) -> QuerySet:
@@ -171,15 +180,11 @@ _first_to_answer = ModelsCompiledOnce(
 
 def escalations_panel(user: User, size: int) -> tuple[list, int]:
     """The first `size` of escalations_to_answer, and how many there are."""
-    from cases.selectors import reader_of
-    from people.roles import Scope
-
-    reader = reader_of(user)
-    if reader.scope is None:
+    answering = _answering(user)
+    if answering is None:
         return [], 0
-    shape = (_levels_answered(user), reader.scope == Scope.ALL)
-    rows = _first_to_answer(user.pk, *reader.teams, shape=(*shape, size))
-    return rows, _to_answer(user.pk, *reader.teams, shape=shape).count()
+    ids, shape = answering
+    return _first_to_answer(*ids, shape=(*shape, size)), _to_answer(*ids, shape=shape).count()
 
 
 def escalations_raised_by(user: User):

@@ -402,9 +402,8 @@ def _weekly_ids_of(*args: int | datetime, shape: tuple) -> QuerySet:
     """weekly_ids' query: `args` the reader's id and teams (unless they see every case), the
     week's bounds, and the team filtered by (when one is); `shape` the rest."""
     scope, teams, by_team, kind, stage, sort, descending = shape
-    if scope in (None, Scope.ALL):
-        reader, args = Reader(scope, None), args
-    else:
+    reader = Reader(scope, None)
+    if scope not in (None, Scope.ALL):
         reader, args = Reader(scope, args[0], tuple(args[1 : 1 + teams])), args[1 + teams :]
     starts_at, ends_at, *team = args
     filters = Filters(team_id=team[0] if by_team else None, kind=kind, stage=stage)
