@@ -86,9 +86,9 @@ def apply_transition_to_locked(
     them, so the lock stands where ConcurrentTransitionMixin's check on save would. Each
     transition method still checks its source state (TransitionNotAllowed); anything raised
     leaves the caller to roll back the whole batch. `arguments(instance)` gives each call's
-    keyword arguments. `write(instances, fields)` saves the changed fields (by default one
-    bulk_update; a caller that knows the new values follow a pattern can do it in fewer, simpler
-    statements)."""
+    keyword arguments. `write(instances, fields)` saves the changed fields (by default
+    `write_alike`; a caller that knows the new values follow another pattern can do it in
+    fewer, simpler statements)."""
     if not instances:
         return
     model = type(instances[0])
@@ -126,16 +126,45 @@ def apply_transition_to_locked(
             }
         )
     fields = [state_field, *sorted(changed)]
-    if write is None:
-        model._base_manager.bulk_update(instances, fields)
-    else:
-        write(instances, fields)
+    (write or write_alike)(instances, fields)
     insert_rows(AuditEvent, events)
     for instance in instances:
         # As save() does: the copies now match their rows, so a later transition on one of them
         # is checked against the state written here (ConcurrentTransitionMixin).
         if hasattr(instance, "_update_initial_state"):
             instance._update_initial_state()
+
+
+# Past this many different sets of new values, a batch is written with one bulk_update.
+ALIKE_GROUPS = 4
+
+
+def write_alike(instances: list[models.Model], fields: list[str]) -> None:
+    """Save `fields` of `instances` (rows of one model) with one plain UPDATE for each set of
+    new values they share (`... WHERE id IN (...)`): a batch whose transition set the same
+    values on every row (an outbox batch claimed with one lease, marked sent at one time) is
+    one short statement. A bulk_update builds and sends a CASE branch per row for each field:
+    for batches of 20 emails, a third of a worker's time outside the mail server (issue 14).
+    Rows with more than ALIKE_GROUPS sets of values, or a value that cannot be compared (a JSON
+    document), still go in one bulk_update."""
+    if not instances:
+        return
+    model = type(instances[0])
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    groups: dict[tuple, list] = {}
+    try:
+        for instance in instances:
+            values = tuple(getattr(instance, attname) for attname in attnames)
+            groups.setdefault(values, []).append(instance.pk)
+            if len(groups) > ALIKE_GROUPS:
+                break
+    except TypeError:  # an unhashable value
+        groups = {}
+    if not groups or len(groups) > ALIKE_GROUPS:
+        model._base_manager.bulk_update(instances, fields)
+        return
+    for values, ids in groups.items():
+        model._base_manager.filter(pk__in=ids).update(**dict(zip(attnames, values, strict=True)))
 
 
 def _changes(

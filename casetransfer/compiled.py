@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.db.models.sql import UpdateQuery
 
 from casetransfer import prepared
 
@@ -173,10 +174,11 @@ class CompiledOnce:
         adapt = connections[using].ops.adapt_datetimefield_value
         markers = [_marker(i, kind) for i, kind in enumerate(kinds)]
         built = self.build(*markers) if shape is None else self.build(*markers, shape=shape)
-        compiler = built.query.get_compiler(using=using)
+        compiler = self._compiler(built, using)
         try:
             sql, params = compiler.as_sql()
-        except EmptyResultSet:  # it matches nothing whatever its arguments' values
+        except EmptyResultSet:  # it matches nothing whatever its arguments' values...
+            self._check_empty(kinds, using, shape)
             return _Compiled(None, (), [], {})
         # As the ORM passes them: a time is adapted for the backend (a string on SQLite).
         passed = [adapt(m) if k == "time" else m for m, k in zip(markers, kinds, strict=True)]
@@ -187,9 +189,31 @@ class CompiledOnce:
                 f"{self.build.__qualname__}: its SQL is not the same for every call "
                 f"(arguments {sorted(missing)} are not parameters); it cannot be compiled once"
             )
-        fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
-        converters = compiler.get_converters(fields)
+        converters = self._converters(compiler)
         return _Compiled(sql, tuple(params), positions, converters, adapt, built, compiler)
+
+    def _check_empty(self, kinds: tuple[str, ...], using: str, shape: Hashable) -> None:
+        """...unless it was the stand-ins that matched nothing: a number compared with a small
+        integer column is checked against the column's range first, and the stand-in for a
+        number is out of it. Built again with numbers a column could hold, a query that then has
+        SQL is refused."""
+        plain = [1 if kind == "int" else _marker(i, kind) for i, kind in enumerate(kinds)]
+        built = self.build(*plain) if shape is None else self.build(*plain, shape=shape)
+        try:
+            self._compiler(built, using).as_sql()
+        except EmptyResultSet:
+            return
+        raise ValueError(
+            f"{self.build.__qualname__}: a number it compares with a small integer column "
+            "makes it match nothing while it is compiled; pass that number as a Value"
+        )
+
+    def _compiler(self, built: QuerySet, using: str):
+        return built.query.get_compiler(using=using)
+
+    def _converters(self, compiler) -> dict:
+        fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        return compiler.get_converters(fields)
 
 
 class ModelsCompiledOnce(CompiledOnce):
@@ -227,3 +251,29 @@ class ModelsCompiledOnce(CompiledOnce):
         """The first instance the query reads (its build slices it to one), or None."""
         rows = self(*args, using=using, shape=shape)
         return rows[0] if rows else None
+
+
+class UpdateCompiledOnce(CompiledOnce):
+    """CompiledOnce for an UPDATE: `build(*args)` -> (queryset, {field: value}), the statement
+    `queryset.update(**values)` sends, its values given by the arguments too. Calling it runs
+    that statement with the call's arguments, committed as `update()` is (at once outside a
+    transaction), and returns how many rows it changed. An outbox worker records each email's
+    hand-off to the mail server with one; built and compiled by the ORM for every email, it was
+    a sixth of the worker's time (issue 14)."""
+
+    def __call__(self, *args: int | datetime | str, using: str = DEFAULT_DB_ALIAS) -> int:
+        compiled = self._compiled_for(args, using, None)
+        if compiled.sql is None:
+            return 0
+        with connections[using].cursor() as cursor:
+            prepared.execute(cursor, compiled.sql, compiled.params_for(args))
+            return cursor.rowcount
+
+    def _compiler(self, built: tuple[QuerySet, dict], using: str):
+        queryset, values = built
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(values)
+        return query.get_compiler(using=using)
+
+    def _converters(self, compiler) -> dict:
+        return {}  # an UPDATE returns no rows

@@ -11,6 +11,7 @@ Backends other than Django's SMTP one (the console, files, memory in tests) have
 the hand-off is recorded just before they are called."""
 
 import contextlib
+import functools
 import re
 import smtplib
 import socket
@@ -38,15 +39,27 @@ def send_with_handoff(message: EmailMessage, on_handoff: Callable[[], bool]) -> 
             raise LeaseLost
         message.send(fail_silently=False)
         return
-    _send_smtp(_kept_open(connection), message, on_handoff)
+    try:
+        _send_smtp(_kept_open(connection), message, on_handoff)
+    except _Stale:
+        # The kept connection had been dropped by the server: nothing of the message was
+        # taken, so it goes once more on a new one (closed by _send_smtp already).
+        _send_smtp(_kept_open(connection), message, on_handoff)
 
 
 # A worker sends email after email: its SMTP connection is kept open between them (connecting,
 # the greeting, EHLO and QUIT were four of every message's seven round trips; issue 14). Each
 # message is still its own MAIL, RCPT and DATA with its own hand-off. A connection that fails or
-# is refused anything is closed and the next message opens a new one; one the server dropped
-# while idle is found by a NOOP first. One per process: Celery's workers are processes.
+# is refused anything is closed and the next message opens a new one. One the server dropped
+# while idle is found by the message's first command (MAIL), which is then sent again on a new
+# connection: before the end of the data nothing is taken, so nothing can be sent twice. (It
+# was found by a NOOP before every message: one more round trip each, a tenth of the sending.)
+# One per process: Celery's workers are processes.
 _kept: SMTPBackend | None = None
+
+
+class _Stale(Exception):
+    """A kept connection failed its first command: the server had closed it."""
 
 
 def _server(backend: SMTPBackend) -> tuple:
@@ -56,11 +69,7 @@ def _server(backend: SMTPBackend) -> tuple:
 def _kept_open(backend: SMTPBackend) -> SMTPBackend:
     global _kept
     if _kept is not None and _server(_kept) == _server(backend) and _kept.connection is not None:
-        try:
-            if _kept.connection.noop()[0] == 250:
-                return _kept
-        except (OSError, smtplib.SMTPException):
-            pass
+        return _kept
     _forget_kept()
     _kept = backend
     return backend
@@ -85,22 +94,37 @@ def _no_delay(smtp: smtplib.SMTP) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+@functools.lru_cache(maxsize=8)
+def _sender(address: str, encoding: str) -> str:
+    """The From address as the envelope carries it: the same for every message, worked out
+    once (Django's sanitize_address parses it with the email package each time)."""
+    return sanitize_address(address, encoding)
+
+
 def _send_smtp(backend: SMTPBackend, message: EmailMessage, on_handoff: Callable[[], bool]):
-    if backend.connection is None:
+    kept = backend.connection is not None
+    if not kept:
         backend.open()
         _no_delay(backend.connection)
     smtp: smtplib.SMTP = backend.connection
     sent = False
     try:
         encoding = message.encoding or "utf-8"
-        sender = sanitize_address(message.from_email, encoding)
+        sender = _sender(message.from_email, encoding)
         recipients = [sanitize_address(address, encoding) for address in message.recipients()]
         data = message.message().as_bytes(linesep="\r\n")
         smtp.ehlo_or_helo_if_needed()
         options = []
         if smtp.does_esmtp and smtp.has_extn("size"):
             options.append(f"size={len(data)}")
-        code, reply = smtp.mail(sender, options)
+        try:
+            code, reply = smtp.mail(sender, options)
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
+            if kept:
+                raise _Stale from error
+            raise
+        if kept and code == 421:  # the server's "closing": it had timed the connection out
+            raise _Stale(reply)
         if code != 250:
             smtp.rset()
             raise smtplib.SMTPSenderRefused(code, reply, sender)

@@ -30,6 +30,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Value,
     Window,
     prefetch_related_objects,
 )
@@ -38,6 +39,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, FSMFieldMixin, TransitionNotAllowed
 
 from audit.fsm import apply_transition, apply_transition_to_locked
+from casetransfer.compiled import UpdateCompiledOnce
 from people.models import Team, User
 from people.roles import Role
 
@@ -719,6 +721,23 @@ def _lease_until(now: datetime) -> datetime:
     return now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
+# The hand-off recorded under a live lease (id, attempts, at): the UPDATE compiled once. The
+# attempts as a Value: compared with a small column, a number is first checked against the
+# column's range, and the stand-in the SQL is compiled with is out of it (casetransfer.compiled).
+_record_hand_off = UpdateCompiledOnce(
+    lambda pk, attempts, at: (
+        OutboxEmail.objects.filter(
+            pk=pk,
+            status=EmailStatus.SENDING,
+            attempts=Value(attempts),
+            lease_until__gt=at,
+            handed_off_at__isnull=True,
+        ),
+        {"handed_off_at": at},
+    )
+)
+
+
 def _send_claimed(email: OutboxEmail, now: datetime) -> str:
     """Send one row this worker has claimed. HANDED_OFF when the server took it; otherwise the
     row's outcome, already recorded ('skipped' for a lost lease, left to the sweep)."""
@@ -736,13 +755,7 @@ def _send_claimed(email: OutboxEmail, now: datetime) -> str:
         message (one UPDATE: a statement of its own, committed at once). False: the lease was
         lost; do not send."""
         at = timezone.now()
-        held = OutboxEmail.objects.filter(
-            pk=email.pk,
-            status=EmailStatus.SENDING,
-            attempts=email.attempts,
-            lease_until__gt=at,
-            handed_off_at__isnull=True,
-        ).update(handed_off_at=at)
+        held = _record_hand_off(email.pk, email.attempts, at)
         if held:
             email.handed_off_at = at
         return bool(held)

@@ -4,11 +4,11 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from casetransfer.compiled import CompiledOnce, ModelsCompiledOnce
+from casetransfer.compiled import CompiledOnce, ModelsCompiledOnce, UpdateCompiledOnce
 from people.models import Team, TeamMembership, User
 from people.roles import Role
 from people.tests.factories import TeamFactory, UserFactory
@@ -267,3 +267,61 @@ def test_parameters_with_values_after_them_keep_what_they_say():
     assert longer == [7, "open", 10, 0]
     assert longer.fixed == (False, True, False, False) and longer.generic
     assert params == [7, "open"] and params.fixed == (False, True)
+
+
+def deactivate(user_id, joined_before):
+    """An UPDATE: the user made inactive, if they joined before the time given."""
+    return (
+        User.objects.filter(pk=user_id, date_joined__lt=joined_before, is_active=True),
+        {"is_active": False, "last_login": joined_before},
+    )
+
+
+def test_an_update_is_built_once_and_changes_what_the_orm_update_would():
+    now = timezone.now()
+    old, new, other = (
+        UserFactory(date_joined=now - timedelta(days=9)),
+        UserFactory(date_joined=now + timedelta(days=1)),
+        UserFactory(date_joined=now - timedelta(days=9)),
+    )
+    build = mock.Mock(side_effect=deactivate)
+    update = UpdateCompiledOnce(build)
+    assert update(old.pk, now) == 1
+    assert update(new.pk, now) == 0  # joined after: left alone
+    assert update(old.pk, now) == 0  # inactive already
+    assert build.call_count == 1
+    rows = {
+        u.pk: (u.is_active, u.last_login)
+        for u in User.objects.filter(pk__in=[old.pk, new.pk, other.pk])
+    }
+    assert rows == {old.pk: (False, now), new.pk: (True, None), other.pk: (True, None)}
+
+
+def test_an_update_compared_with_a_small_column_takes_the_number_as_a_value():
+    """A number compared with a small integer column is checked against the column's range
+    before it is sent: the stand-in the SQL is compiled with is out of it, and the ORM finds
+    that nothing can match. Refused rather than kept as matching nothing; passed as a Value,
+    the number is a parameter like any other."""
+    from deadlines.models import EmailKind, OutboxEmail
+
+    email = OutboxEmail.objects.create(
+        dedupe_key="compiled-once",
+        kind=EmailKind.NOTICE,
+        to_email="x@example.org",
+        subject="s",
+        body_text="b",
+        next_attempt_at=timezone.now(),
+        attempts=2,
+    )
+
+    def as_number(pk, attempts):
+        return OutboxEmail.objects.filter(pk=pk, attempts=attempts), {"subject": "changed"}
+
+    def as_value(pk, attempts):
+        return OutboxEmail.objects.filter(pk=pk, attempts=Value(attempts)), {"subject": "changed"}
+
+    with pytest.raises(ValueError, match="pass that number as a Value"):
+        UpdateCompiledOnce(as_number)(email.pk, 2)
+    assert UpdateCompiledOnce(as_value)(email.pk, 1) == 0
+    assert UpdateCompiledOnce(as_value)(email.pk, 2) == 1
+    assert OutboxEmail.objects.get(pk=email.pk).subject == "changed"

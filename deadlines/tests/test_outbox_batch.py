@@ -9,11 +9,15 @@ import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from audit.fsm import ALIKE_GROUPS, write_alike
 from audit.models import AuditEvent
+from casetransfer import prepared
 from deadlines import sweep as sweep_module
 from deadlines.emails import notice_email, outbox_enqueue
-from deadlines.models import EmailStatus, OutboxEmail
+from deadlines.models import EmailStatus, OutboxEmail, SweepRun
 from deadlines.sweep import outbox_batches, outbox_send_batch, sweep
 from deadlines.tasks import send_outbox_batch
 
@@ -171,3 +175,48 @@ def test_a_batch_costs_one_statement_an_email_and_a_few_for_the_batch(
     # update, audit), and the transactions' savepoints.
     with django_assert_max_num_queries(20 + 12):
         assert send(emails)[EmailStatus.SENT] == 20
+
+
+def test_a_batch_is_claimed_and_recorded_sent_with_one_plain_update_each(org):
+    """Every email of a batch is claimed with one lease and recorded sent at one time: one
+    `UPDATE ... WHERE id IN (...)` each (audit.fsm.write_alike), not a CASE per row."""
+    emails = enqueue([org.owner] * 5)
+    with CaptureQueriesContext(connection) as queries:
+        assert send(emails)[EmailStatus.SENT] == 5
+    sent = [prepared.source(q["sql"]).lstrip().upper() for q in queries]
+    updates = [sql for sql in sent if sql.startswith("UPDATE")]
+    assert not [sql for sql in updates if "CASE WHEN" in sql.upper()]
+    # The claim, a hand-off each, the record of the sent.
+    assert len(updates) == 1 + 5 + 1
+    for email in emails:
+        row = OutboxEmail.objects.get(pk=email.pk)
+        assert (row.status, row.attempts, row.lease_until) == (EmailStatus.SENT, 1, None)
+        assert row.sent_at is not None and row.handed_off_at is not None
+
+
+def test_rows_given_many_different_values_are_written_with_one_bulk_update(org):
+    """write_alike: past ALIKE_GROUPS sets of new values, or with values that cannot be
+    compared (a JSON document), one bulk_update writes them all, each row its own values."""
+    emails = enqueue([org.owner] * (ALIKE_GROUPS + 1))
+    send_at = T0 + timedelta(minutes=1)
+    with transaction.atomic():
+        rows = list(OutboxEmail.objects.filter(pk__in=[e.pk for e in emails]).order_by("pk"))
+        for i, row in enumerate(rows):
+            row.next_attempt_at = send_at + timedelta(minutes=i)
+        with CaptureQueriesContext(connection) as queries:
+            write_alike(rows, ["next_attempt_at"])
+    assert len(queries) == 1 and "CASE" in queries[0]["sql"].upper()
+    assert [OutboxEmail.objects.get(pk=row.pk).next_attempt_at for row in rows] == [
+        send_at + timedelta(minutes=i) for i in range(len(rows))
+    ]
+
+    runs = [SweepRun.objects.create(name=f"bench {i}") for i in range(2)]
+    for i, run in enumerate(runs):
+        run.last_counts = {"sent": i}
+    with CaptureQueriesContext(connection) as queries:
+        write_alike(runs, ["last_counts"])
+    assert len(queries) == 1 and "CASE" in queries[0]["sql"].upper()
+    assert [SweepRun.objects.get(pk=run.pk).last_counts for run in runs] == [
+        {"sent": 0},
+        {"sent": 1},
+    ]

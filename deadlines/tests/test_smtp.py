@@ -175,3 +175,45 @@ def test_a_worker_sends_email_after_email_on_one_connection_and_reconnects_after
         run_sweep(REMIND + timedelta(minutes=5))
     assert len(restarted.envelopes) == 1
     assert not OutboxEmail.objects.exclude(status=EmailStatus.SENT).exists()
+
+
+class ClosesIdle(Peers):
+    """Answers the first connection's second MAIL with 421, as a server that has timed the
+    connection out while it was idle; counts every NOOP."""
+
+    def __init__(self):
+        super().__init__()
+        self.mails_by_peer = {}
+        self.noops = 0
+
+    async def handle_NOOP(self, server, session, envelope, arg):
+        self.noops += 1
+        return "250 OK"
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        seen = self.mails_by_peer[session.peer] = self.mails_by_peer.get(session.peer, 0) + 1
+        if seen == 2 and len(self.mails_by_peer) == 1:
+            return "421 4.4.2 Idle too long, closing connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_and_the_email_sent_at_once(org, port):
+    """Issue 14: no NOOP before each message; a kept connection the server has closed is found
+    by the message's first command, and the message goes on a new connection in the same
+    attempt (nothing of it was taken: it cannot arrive twice)."""
+    start(org)
+    handler = ClosesIdle()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        run_sweep(REMIND)  # the reminder, on a new connection
+        run_sweep(DUE)  # two breach alerts: the first finds the connection closed
+    finally:
+        controller.stop()
+    assert len(handler.envelopes) == 3
+    assert len(set(handler.peers)) == 2
+    assert handler.noops == 0
+    sent = OutboxEmail.objects.all()
+    assert [(e.status, e.attempts, e.last_error) for e in sent] == [(EmailStatus.SENT, 1, "")] * 3
