@@ -23,6 +23,7 @@ Results go to bench/results/<time>.json (git-ignored).
 """
 
 import argparse
+import copy
 import csv
 import json
 import os
@@ -101,8 +102,6 @@ def summary(seconds: list[float]) -> dict:
 
 class Bench:
     """The pages, who opens them, and how each is timed."""
-
-    ROUNDS = 4  # turns per size and page (measure)
 
     def __init__(self, repeat: int) -> None:
         self.repeat = repeat
@@ -313,7 +312,9 @@ class Bench:
         with CaptureQueriesContext(connection) as queries:
             client.get(path)
         count = len(queries)
-        return summary(self._timed(client, path, max(5, self.repeat // 2))) | {"queries": count}
+        # Its p50 is compared: 10 requests tell it (40 for a page's p95, below).
+        requests = max(5, min(10, self.repeat // 2))
+        return summary(self._timed(client, path, requests)) | {"queries": count}
 
     def time_sql(self, queryset) -> dict:
         """The bare SQL of the page's main query: compiled once, executed and fetched."""
@@ -340,14 +341,14 @@ class Bench:
         return summary(self._timed(client, "/accounts/login/", self.repeat))
 
     def measure(self, databases: dict[str, str]) -> dict[str, dict]:
-        """Every page at every size, the sizes taking turns: each page's requests are timed in
-        rounds, a few at one size then a few at the other, so the growth column compares two
-        sizes measured in the same seconds. This machine's speed drifts over a run by a third
-        and more (README, "The run"); measured one size after the other, a minute apart, the
-        drift was counted as growth.
+        """Every page at every size, the sizes taking turns request by request, so the growth
+        column compares two sizes measured in the same seconds. This machine's speed drifts
+        over a run by a third and more, and within seconds by a quarter (README, "The run"):
+        measured one size after the other, a minute apart, the drift was counted as growth; in
+        turns of five or ten requests, a slow few seconds fell on one size's turn.
 
-        `databases` maps a label ("S", "L") to the name of its database; the suite switches
-        the one connection between them (`use`)."""
+        `databases` maps a label ("S", "L") to the name of its database; each keeps a
+        connection of its own, and the suite makes one or the other the code's (`use`)."""
         from casetransfer.startup import settle
 
         # As a gunicorn worker does when it starts (casetransfer/wsgi.py): the pages are timed
@@ -408,18 +409,20 @@ class Bench:
         return len(queries)
 
     def _in_turns(self, timed: dict) -> dict[str, dict]:
-        """Time each label's page in ROUNDS turns of `repeat / ROUNDS` requests, the order of
-        the labels alternating, one untimed request after each switch of database (the new
-        connection's first)."""
+        """Time each label's page `repeat` times, the labels taking turns request by request
+        (A B, B A, A B, ...: neither always the first of a pair). Each database keeps its
+        connection (`use`): a turn opens nothing, and every request finds its statements
+        prepared, as a worker's do."""
         seconds = {label: [] for label in timed}
-        per_turn = max(1, self.repeat // self.ROUNDS)
-        for turn in range(self.ROUNDS):
+        for database, client, page in timed.values():  # each connection open, each page warm
+            use(database)
+            self._request(client, page)
+        for turn in range(self.repeat):
             order = list(timed) if turn % 2 == 0 else list(reversed(timed))
             for label in order:
                 database, client, page = timed[label]
                 use(database)
-                self._request(client, page)
-                seconds[label] += self._timed(client, page, per_turn)
+                seconds[label] += self._timed(client, page, 1)
         return {label: summary(values) for label, values in seconds.items()}
 
     def _timed(self, client, page, requests: int) -> list[float]:
@@ -433,13 +436,36 @@ class Bench:
         return seconds
 
 
-def use(database: str) -> None:
-    """Point the one database connection at `database` (the next query opens it)."""
-    from django.db import connection
+# The connections of the databases not in use, by name (`use`).
+_KEPT: dict = {}
 
-    if connection.settings_dict["NAME"] != database:
-        connection.close()
-        connection.settings_dict["NAME"] = database
+
+def use(database: str) -> None:
+    """Make `database` the one the code's queries go to (Django's "default"). Each database
+    has a connection of its own, opened by its first query and kept open while the other is
+    used: switching costs nothing and loses no statement prepared on it."""
+    from django.db import connections
+
+    current = connections["default"]
+    if current.settings_dict["NAME"] == database:
+        return
+    _KEPT[current.settings_dict["NAME"]] = current
+    wrapper = _KEPT.pop(database, None)
+    if wrapper is None:
+        settings = copy.deepcopy(current.settings_dict)
+        settings["NAME"] = database
+        wrapper = type(current)(settings, "default")
+    connections["default"] = wrapper
+
+
+def close_connections() -> None:
+    """Close every database's connection, the one in use and those kept."""
+    from django.db import connections
+
+    connections.close_all()
+    for wrapper in _KEPT.values():
+        wrapper.close()
+    _KEPT.clear()
 
 
 def register_baseline_admin() -> None:
@@ -680,7 +706,9 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--historical", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=20)
+    # A p95 of 20 requests is their second slowest: one stray pause of the machine's moved a
+    # page's growth by a third. Of 40, it is the third slowest.
+    parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--load-seconds", type=int, default=30)
     parser.add_argument("--load-users", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -757,9 +785,7 @@ def main() -> None:
         )
         print(f"Results: {out.relative_to(ROOT)}")
     finally:
-        from django.db import connections
-
-        connections.close_all()
+        close_connections()
         if not args.keep:
             drop_database(url)
             drop_database(small_url)

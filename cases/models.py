@@ -127,6 +127,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # The case list's order, for everyone and within a team (issue 14). PostgreSQL
             # also has trigram and case-number indexes: see migration 0005.
             models.Index(fields=["last_name", "first_name", "id"], name="case_name_order"),
+            # A worker's own cases in name order: the first ten of a home page's "my cases"
+            # read from the index (issue 14: at 100,000 cases PostgreSQL sorted a worker's
+            # 700, 2.6 ms, where at 10,000 it walked the name order; 0.16 ms either way now).
+            models.Index(
+                fields=["allocated_worker", "last_name", "first_name", "id"],
+                name="case_worker_name_order",
+            ),
             models.Index(
                 fields=["current_team", "last_name", "first_name", "id"],
                 name="case_team_name_order",
