@@ -60,15 +60,18 @@ class Params(list):
     """A call's parameters, and which of them are the same in every call (`fixed`: the query's
     own constants, not its arguments), which a prepared statement writes in (prepared.py)."""
 
-    def __init__(self, *args, fixed: tuple[bool, ...] = (), generic: bool = False):
+    def __init__(
+        self, *args, fixed: tuple[bool, ...] = (), generic: bool = False, custom: bool = False
+    ):
         super().__init__(*args)
         self.fixed = fixed
         self.generic = generic  # CompiledOnce(generic_plan=True): one plan for every call
+        self.custom = custom  # CompiledOnce(custom_plan=True): planned for each call's values
 
     def plus(self, *values) -> "Params":
         """These parameters with `values` after them, which differ call to call (a LIMIT)."""
         fixed = (*self.fixed, *(False for _ in values))
-        return Params([*self, *values], fixed=fixed, generic=self.generic)
+        return Params([*self, *values], fixed=fixed, generic=self.generic, custom=self.custom)
 
 
 class _Compiled(NamedTuple):
@@ -80,11 +83,11 @@ class _Compiled(NamedTuple):
     built: QuerySet | None = None  # the queryset compiled, and its compiler (ModelsCompiledOnce)
     compiler: Any = None
 
-    def params_for(self, args: tuple, *, generic: bool = False) -> "Params":
+    def params_for(self, args: tuple, *, generic: bool = False, custom: bool = False) -> "Params":
         """The SQL's parameters for a call: its arguments where the markers stood (a time as
         the database's backend adapts it, as the ORM did the marker's)."""
         fixed = tuple(position is None for position in self.positions)
-        params = Params(fixed=fixed, generic=generic)
+        params = Params(fixed=fixed, generic=generic, custom=custom)
         for i, position in enumerate(self.positions):
             if position is None:
                 params.append(self.params[i])
@@ -110,11 +113,21 @@ class CompiledOnce:
     # would otherwise keep more and more; past it, all is compiled afresh as it is asked.
     MAX_KEPT = 256
 
-    def __init__(self, build: Callable[..., QuerySet], *, generic_plan: bool = False):
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        generic_plan: bool = False,
+        custom_plan: bool = False,
+    ):
         self.build = build
         # Whether PostgreSQL is to keep one plan for every call's values (prepared.py): for a
-        # query of ids alone, whose plan is the same whatever they are.
+        # query of ids alone, whose plan is the same whatever they are. Or to plan every call
+        # for its values (`custom_plan`): for a query whose best plan its values choose (a
+        # time that decides whether an index in that order finds its rows at once), where
+        # PostgreSQL's estimates would have it keep one plan for all.
         self.generic_plan = generic_plan
+        self.custom_plan = custom_plan
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -127,7 +140,7 @@ class CompiledOnce:
         compiled = self._compiled_for(args, using, shape)
         if compiled.sql is None:
             raise EmptyResultSet
-        return compiled.sql, compiled.params_for(args, generic=self.generic_plan)
+        return compiled.sql, self._params(compiled, args)
 
     def __call__(
         self, *args: int | datetime | str, using: str = DEFAULT_DB_ALIAS, shape: Hashable = None
@@ -137,7 +150,7 @@ class CompiledOnce:
         if compiled.sql is None:
             return []
         with connection.cursor() as cursor:
-            params = compiled.params_for(args, generic=self.generic_plan)
+            params = self._params(compiled, args)
             prepared.execute(cursor, compiled.sql, params)
             rows = cursor.fetchall()
         if not compiled.converters:
@@ -153,6 +166,9 @@ class CompiledOnce:
                 row[column] = value
             converted.append(tuple(row))
         return converted
+
+    def _params(self, compiled: _Compiled, args: tuple) -> Params:
+        return compiled.params_for(args, generic=self.generic_plan, custom=self.custom_plan)
 
     def _compiled_for(self, args: tuple, using: str, shape: Hashable) -> _Compiled:
         # A query may take a list of ids as its last arguments (`build(user_id, *team_ids)`):

@@ -95,9 +95,15 @@ def statement(cursor, sql: str, params) -> tuple[str, list]:
     the statement, where its plan is made knowing them; the others are passed to each
     EXECUTE."""
     fixed = getattr(params, "fixed", ())
+    custom = getattr(params, "custom", False)
     params = list(params)
-    # A connection closed after each request (CONN_MAX_AGE 0) would prepare on every one.
-    if cursor.db.vendor != "postgresql" or not cursor.db.settings_dict.get("CONN_MAX_AGE"):
+    # A connection closed after each request (CONN_MAX_AGE 0) would prepare on every one. A
+    # statement to be planned for each call's values (`params.custom`) is sent as it is.
+    if (
+        custom
+        or cursor.db.vendor != "postgresql"
+        or not cursor.db.settings_dict.get("CONN_MAX_AGE")
+    ):
         return sql, params
     fixed = fixed if len(fixed) == len(params) else (False,) * len(params)
     pairs = list(zip(params, fixed, strict=True))

@@ -5,6 +5,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from casetransfer import prepared
+from casetransfer.compiled import CompiledOnce
 from people.models import Team
 from people.tests.factories import TeamFactory
 
@@ -138,3 +139,20 @@ def test_a_connection_closed_after_each_request_prepares_nothing(monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         assert run(SQL, [team.pk, "%"]) == [(team.name,)]
     assert queries.captured_queries[0]["sql"].startswith("SELECT")
+
+
+def test_a_statement_to_be_planned_for_each_calls_values_is_sent_as_it_is():
+    """CompiledOnce(custom_plan=True): its SQL is never prepared, so PostgreSQL plans each call
+    knowing its values (no plan kept for every call)."""
+    on_postgresql()
+    team = TeamFactory()
+    custom = CompiledOnce(
+        lambda pk: Team.objects.filter(pk=pk).values_list("name"), custom_plan=True
+    )
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert custom(team.pk) == [(team.name,)]
+    sent = [query["sql"] for query in queries.captured_queries]
+    assert len(sent) == 3 and not [sql for sql in sent if sql.startswith("EXECUTE")]
+    sql, params = custom.sql_with_params(team.pk)
+    assert params.custom and prepared.statement(connection.cursor(), sql, params)[0] == sql

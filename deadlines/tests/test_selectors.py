@@ -131,8 +131,8 @@ def test_the_home_panels_compiled_once_list_what_the_querysets_list(monkeypatch,
     """The overdue and due-soon panels read their keys by SQL compiled once per shape (issue
     14): every demo user, watcher and superuser included, gets the rows of the querysets
     built afresh, soonest first, one SQL kept per shape rather than per person. A manager's
-    overdue panel is counted apart and, from ORDERED_FROM rows, read in order down the live
-    deadlines' index (both ways checked): the same rows and count."""
+    overdue and due-soon panels are counted apart and, from ORDERED_FROM rows, read in order
+    down the live deadlines' index (both ways checked): the same rows and count."""
     from django.core.management import call_command
 
     from deadlines import selectors
@@ -167,11 +167,7 @@ def test_the_home_panels_compiled_once_list_what_the_querysets_list(monkeypatch,
     Deadline.objects.filter(pk__in=[elsewhere[0].pk, elsewhere[2].pk]).update(owner=manager)
     for deadline in elsewhere[1:]:
         deadline.watchers.add(manager)
-    compiled = (
-        selectors._read_ranked_keys,
-        selectors._read_overdue_count,
-        selectors._read_overdue_in_order,
-    )
+    compiled = (selectors._read_ranked_keys, selectors._read_count, selectors._read_in_order)
     for kept in compiled:
         kept._compiled.clear()
     listed = 0
@@ -189,9 +185,10 @@ def test_the_home_panels_compiled_once_list_what_the_querysets_list(monkeypatch,
     assert listed > 20
     scopes = {selectors._team_scope(u) for u in users}
     managers = scopes - {None}
-    apart = managers if ordered_from == 0 else set()
-    shapes = {(which, scope) for scope in scopes for which in ("late", "soon")}
-    shapes -= {("late", scope) for scope in apart}
+    counted = {("late", scope) for scope in managers}
+    counted |= {("soon", scope) for scope in managers & selectors.WIDE_SCOPES}
+    apart = counted if ordered_from == 0 else set()
+    shapes = {(which, scope) for scope in scopes for which in ("late", "soon")} - apart
     assert len(selectors._read_ranked_keys._compiled) == len(shapes) < len(users)
-    assert len(selectors._read_overdue_count._compiled) == len(managers)
-    assert len(selectors._read_overdue_in_order._compiled) == len(apart)
+    assert len(selectors._read_count._compiled) == len(counted)
+    assert len(selectors._read_in_order._compiled) == len(apart)
