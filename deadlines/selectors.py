@@ -129,13 +129,12 @@ def _ranked(user: User, which: str, now: datetime | None) -> OrderedRows | Count
     The ids and due times come from the union of the index-served branches, its SQL compiled
     once per shape; the rows shown are then read by primary key. (Given the union as a
     subquery, the planner guesses thousands of rows and hash-joins a scan of every deadline:
-    520 ms at 1M rows; issue 14.) A manager's overdue deadlines (and due soon, over many teams:
-    WIDE_SCOPES) are counted apart first, and from ORDERED_FROM of them read in order down the
-    live deadlines' index instead."""
+    520 ms at 1M rows; issue 14.) A manager's overdue deadlines are counted apart first, and
+    from ORDERED_FROM of them read in order down the live deadlines' index instead."""
     now = now or timezone.now()
     team_scope = _team_scope(user)
     times = (now,) if which == "late" else (now, now + DUE_SOON)
-    if team_scope is not None and (which == "late" or team_scope in WIDE_SCOPES):
+    if which == "late" and team_scope is not None:
         total = _count_deadlines(user.pk, times, which, team_scope)
         if total >= ORDERED_FROM:
             keys = _read_in_order.sql_with_params(user.pk, *times, shape=(which, team_scope))
@@ -173,19 +172,16 @@ def _ranked_keys_of(user_id: int, now: datetime, *until: datetime, shape: tuple)
 _read_ranked_keys = CompiledOnce(_ranked_keys_of)
 
 
-# A manager's overdue and due-soon panels are counted and read apart (_count_deadlines,
-# CountedApart): their teams can hold thousands of such deadlines, and the union of the panel's
-# branches, deduplicated, counted and sorted whole, took 26 to 37 ms of a service manager's
-# home page at 100,000 cases and 15 ms of a team manager's, growing with the county; the
-# due-soon panel 6 to 7 ms of a service manager's and an assistant director's (issue 14).
+# A manager's overdue panel is counted and read apart (_count_deadlines, CountedApart): their
+# teams can hold thousands of overdue deadlines, and the union of the panel's branches,
+# deduplicated, counted and sorted whole, took 26 to 37 ms of a service manager's home page at
+# 100,000 cases and 15 ms of a team manager's, growing with the county (issue 14). (Their
+# deadlines due soon, counted and read so too, took as long as the union: 7.7 against 7.3 ms
+# for a service manager.)
 # From this many, their first rows are read down the index of live deadlines by due time,
 # keeping those in the person's branches (0.6 ms for a service manager's 14,000 overdue);
 # below it the matches are too sparse down that index, and the union above reads them instead.
 ORDERED_FROM = 100
-# Due soon, only a manager over many teams has so many (a team's deadlines due in two days are
-# a few dozen, read by the union at once; counted apart, the count of those they watch read
-# every deadline due in the county in the next two days: 6 ms for a team manager).
-WIDE_SCOPES = frozenset({Scope.LOCALITY, Scope.SERVICE, Scope.ALL})
 # A manager's deadlines are counted so far: past this many the panel says "more than" (as the
 # deadlines page does, cases.paging.CountedSoFar), so its count costs the same however many
 # the county has (an assistant director's every overdue deadline, a service manager's:
