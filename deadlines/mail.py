@@ -53,7 +53,7 @@ def send_with_handoff(message: EmailMessage, on_handoff: Callable[[], bool]) -> 
 # is refused anything is closed and the next message opens a new one. One the server dropped
 # while idle is found by the message's first command (MAIL), which is then sent again on a new
 # connection: before the end of the data nothing is taken, so nothing can be sent twice. (It
-# was found by a NOOP before every message: one more round trip each, a tenth of the sending.)
+# was found by a NOOP before every message: one more round trip for each.)
 # One per process: Celery's workers are processes.
 _kept: SMTPBackend | None = None
 
