@@ -133,13 +133,13 @@ def _ranked(user: User, which: str, now: datetime | None) -> OrderedRows | Count
     from ORDERED_FROM of them read in order down the live deadlines' index instead."""
     now = now or timezone.now()
     team_scope = _team_scope(user)
-    times = (now,) if which == "late" else (now, now + DUE_SOON)
     if which == "late" and team_scope is not None:
-        total = _count_deadlines(user.pk, times, which, team_scope)
+        total = _count_overdue(user.pk, now, team_scope)
         if total >= ORDERED_FROM:
-            keys = _read_in_order.sql_with_params(user.pk, *times, shape=(which, team_scope))
-            return CountedApart(keys, total, fetch=_fetch_for(user), cap=COUNTED_TO)
+            keys = _read_overdue_in_order.sql_with_params(user.pk, now, shape=team_scope)
+            return CountedApart(keys, total, fetch=_fetch_for(user), cap=OVERDUE_COUNTED_TO)
     shape = (which, team_scope)
+    times = (now,) if which == "late" else (now, now + DUE_SOON)
     keys = _read_ranked_keys.sql_with_params(user.pk, *times, shape=shape)
     return OrderedRows(keys, order="2 ASC, 1 ASC", fetch=_fetch_for(user))
 
@@ -172,53 +172,38 @@ def _ranked_keys_of(user_id: int, now: datetime, *until: datetime, shape: tuple)
 _read_ranked_keys = CompiledOnce(_ranked_keys_of)
 
 
-# A manager's overdue panel is counted and read apart (_count_deadlines, CountedApart): their
+# A manager's overdue panel is counted and read apart (_count_overdue, CountedApart): their
 # teams can hold thousands of overdue deadlines, and the union of the panel's branches,
 # deduplicated, counted and sorted whole, took 26 to 37 ms of a service manager's home page at
 # 100,000 cases and 15 ms of a team manager's, growing with the county (issue 14). (Their
 # deadlines due soon, counted and read so too, took as long as the union: 7.7 against 7.3 ms
 # for a service manager.)
-# From this many, their first rows are read down the index of live deadlines by due time,
-# keeping those in the person's branches (0.6 ms for a service manager's 14,000 overdue);
+# From this many overdue, their first rows are read down the index of live deadlines by due
+# time, keeping those in the person's branches (0.6 ms for a service manager's 14,000);
 # below it the matches are too sparse down that index, and the union above reads them instead.
 ORDERED_FROM = 100
-# A manager's deadlines are counted so far: past this many the panel says "more than" (as the
-# deadlines page does, cases.paging.CountedSoFar), so its count costs the same however many
-# the county has (an assistant director's every overdue deadline, a service manager's:
+# A manager's overdue deadlines are counted so far: past this many the panel says "more than"
+# (as the deadlines page does, cases.paging.CountedSoFar), so its count costs the same however
+# many the county has (an assistant director's every overdue deadline, a service manager's:
 # thousands at 100,000 cases, counted one by one; issue 14).
-COUNTED_TO = 1000
+OVERDUE_COUNTED_TO = 1000
 
 
-def _due(which: str, now: datetime, until: tuple[datetime, ...]) -> Q:
-    """Overdue at `now` ("late": _late's condition), or due soon ("soon": after `now`, by
-    `until[0]`), the times given as arguments (the SQL the same for every call)."""
-    if which == "late":
-        return _late(now)
-    return Q(status=DeadlineStatus.OPEN, due_at__gt=now, due_at__lte=until[0])
-
-
-def _count_of(user_id: int, now: datetime, *until: datetime, shape: tuple) -> QuerySet:
-    """The counts of the disjoint parts of the deadlines overdue or due soon (`shape[0]`,
-    _due) of a person answering for the teams of scope `shape[1]`, each counted down its own
-    index, and only so far (`shape[2]` rows at most): their teams' (for overdue, breached and
-    open past due apart: the team index alone, no table row read); those they own in no such
-    team; those they watch, own not, in no such team. One row (read off the person's own,
-    which gives the query its FROM)."""
-    which, scope, up_to = shape
+def _overdue_count_of(user_id: int, now: datetime, *, shape: tuple[str, int]) -> QuerySet:
+    """The counts of the disjoint parts of the overdue deadlines of a person answering for the
+    teams of scope `shape[0]`, each counted down its own index, and only so far (`shape[1]`
+    rows at most): their teams' breached deadlines, and those open past due (the team index
+    alone: no table row read); those they own in no such team; those they watch, own not, in
+    no such team. One row (read off the person's own, which gives the query its FROM)."""
+    scope, up_to = shape
     teams = _teams_in_scope(scope, user_id).values("pk")
     in_teams = Q(owner_team__in=teams)
-    due = _due(which, now, until)
-    if which == "late":
-        in_teams_parts = (
-            Q(in_teams, status=DeadlineStatus.BREACHED),
-            Q(in_teams, status=DeadlineStatus.OPEN, due_at__lte=now),
-        )
-    else:
-        in_teams_parts = (in_teams & due,)
+    late = _late(now)
     parts = (
-        *in_teams_parts,
-        due & Q(owner=user_id) & ~in_teams,
-        due
+        Q(in_teams, status=DeadlineStatus.BREACHED),
+        Q(in_teams, status=DeadlineStatus.OPEN, due_at__lte=now),
+        late & Q(owner=user_id) & ~in_teams,
+        late
         & Q(pk__in=_watched_by_id(user_id).values("deadline_id"))
         & ~Q(owner=user_id)
         & ~in_teams,
@@ -236,38 +221,36 @@ class _CountedTo(Subquery):
     output_field = IntegerField()
 
 
-_read_count = CompiledOnce(_count_of)
+_read_overdue_count = CompiledOnce(_overdue_count_of)
 
 
-def _count_deadlines(user_id: int, times: tuple, which: str, team_scope: str) -> int:
-    """How many deadlines a person answering for `team_scope`'s teams has overdue or due soon
-    (`which`, at `times`: _due), up to one more than COUNTED_TO: the sum of the disjoint
-    parts' counts (counted as one union of the parts, the rows passed through it took three
-    times as long: 12 against 4.5 ms at 100,000 cases)."""
-    (counts,) = _read_count(user_id, *times, shape=(which, team_scope, COUNTED_TO + 1))
-    return min(sum(counts), COUNTED_TO + 1)
+def _count_overdue(user_id: int, now: datetime, team_scope: str) -> int:
+    """How many deadlines a person answering for `team_scope`'s teams has overdue, up to one
+    more than OVERDUE_COUNTED_TO: the sum of the disjoint parts' counts (counted as one union
+    of the parts, the rows passed through it took three times as long: 12 against 4.5 ms at
+    100,000 cases)."""
+    (counts,) = _read_overdue_count(user_id, now, shape=(team_scope, OVERDUE_COUNTED_TO + 1))
+    return min(sum(counts), OVERDUE_COUNTED_TO + 1)
 
 
-def _in_order_of(user_id: int, now: datetime, *until: datetime, shape: tuple) -> QuerySet:
-    """(id, due time) of a person's deadlines overdue or due soon (`shape[0]`, _due), soonest
-    first, for a person answering for the teams of scope `shape[1]`: one condition the
-    database checks down the index of live deadlines by due time (`live_deadline_due`), as
-    many rows as are asked."""
-    which, scope = shape
-    teams = _teams_in_scope(scope, user_id).values("pk")
+def _overdue_in_order_of(user_id: int, now: datetime, *, shape: str) -> QuerySet:
+    """(id, due time) of a person's overdue deadlines, soonest first, for a person answering
+    for the teams of scope `shape`: one condition the database checks down the index of live
+    deadlines by due time (`live_deadline_due`), as many rows as are asked."""
+    teams = _teams_in_scope(shape, user_id).values("pk")
     watched = _watched_by_id(user_id).values("deadline_id")
     mine = Q(owner_team__in=teams) | Q(owner=user_id) | Q(pk__in=watched)
     return (
-        Deadline.objects.filter(_due(which, now, until), mine, status__in=LIVE)
+        Deadline.objects.filter(_late(now), mine, status__in=LIVE)
         .order_by("due_at", "pk")
         .values_list("pk", "due_at")
     )
 
 
-# Planned for each call's times: kept as one plan for every time, PostgreSQL read every overdue
+# Planned for each call's time: kept as one plan for every time, PostgreSQL read every overdue
 # deadline and sorted them (5.7 ms for an assistant director at 100,000 cases) where, knowing
 # the time, it reads the first down the index and stops (0.4 ms with its planning).
-_read_in_order = CompiledOnce(_in_order_of, custom_plan=True)
+_read_overdue_in_order = CompiledOnce(_overdue_in_order_of, custom_plan=True)
 
 
 def _deadlines_by_pk(user_id: int, *pks: int) -> QuerySet[Deadline]:
