@@ -255,7 +255,7 @@ class ModelsCompiledOnce(CompiledOnce):
         compiler = copy.copy(compiled.compiler)
         compiler.connection = connection = connections[using]
         with connection.cursor() as cursor:  # prepared once per connection (prepared.py)
-            sent = prepared.statement(cursor, compiled.sql, compiled.params_for(args))
+            sent = prepared.statement(cursor, compiled.sql, self._params(compiled, args))
         compiler.as_sql = lambda *_, **__: sent
         queryset = compiled.built.all()
         queryset.query.get_compiler = lambda *_, **__: compiler
@@ -282,7 +282,7 @@ class UpdateCompiledOnce(CompiledOnce):
         if compiled.sql is None:
             return 0
         with connections[using].cursor() as cursor:
-            prepared.execute(cursor, compiled.sql, compiled.params_for(args))
+            prepared.execute(cursor, compiled.sql, self._params(compiled, args))
             return cursor.rowcount
 
     def _compiler(self, built: tuple[QuerySet, dict], using: str):
