@@ -82,6 +82,7 @@ class _Compiled(NamedTuple):
     adapt: Callable[[datetime], Any] | None = None  # a time argument, as the ORM passes it
     built: QuerySet | None = None  # the queryset compiled, and its compiler (ModelsCompiledOnce)
     compiler: Any = None
+    generic: bool = False  # planned once for every call's values (CompiledOnce.generic_plan)
 
     def params_for(self, args: tuple, *, generic: bool = False, custom: bool = False) -> "Params":
         """The SQL's parameters for a call: its arguments where the markers stood (a time as
@@ -117,7 +118,7 @@ class CompiledOnce:
         self,
         build: Callable[..., QuerySet],
         *,
-        generic_plan: bool = False,
+        generic_plan: bool | Callable[[Hashable], bool] = False,
         custom_plan: bool = False,
     ):
         self.build = build
@@ -125,7 +126,8 @@ class CompiledOnce:
         # query of ids alone, whose plan is the same whatever they are. Or to plan every call
         # for its values (`custom_plan`): for a query whose best plan its values choose (a
         # time that decides whether an index in that order finds its rows at once), where
-        # PostgreSQL's estimates would have it keep one plan for all.
+        # PostgreSQL's estimates would have it keep one plan for all. `generic_plan` may be
+        # asked of some shapes only: a function of the shape, true for those.
         self.generic_plan = generic_plan
         self.custom_plan = custom_plan
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
@@ -168,7 +170,12 @@ class CompiledOnce:
         return converted
 
     def _params(self, compiled: _Compiled, args: tuple) -> Params:
-        return compiled.params_for(args, generic=self.generic_plan, custom=self.custom_plan)
+        return compiled.params_for(args, generic=compiled.generic, custom=self.custom_plan)
+
+    def _generic_for(self, shape: Hashable) -> bool:
+        if callable(self.generic_plan):
+            return bool(self.generic_plan(shape))
+        return self.generic_plan
 
     def _compiled_for(self, args: tuple, using: str, shape: Hashable) -> _Compiled:
         # A query may take a list of ids as its last arguments (`build(user_id, *team_ids)`):
@@ -206,7 +213,8 @@ class CompiledOnce:
                 f"(arguments {sorted(missing)} are not parameters); it cannot be compiled once"
             )
         converters = self._converters(compiler)
-        return _Compiled(sql, tuple(params), positions, converters, adapt, built, compiler)
+        generic = self._generic_for(shape)
+        return _Compiled(sql, tuple(params), positions, converters, adapt, built, compiler, generic)
 
     def _check_empty(self, kinds: tuple[str, ...], using: str, shape: Hashable) -> None:
         """...unless it was the stand-ins that matched nothing: a number compared with a small

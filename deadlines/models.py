@@ -208,6 +208,16 @@ class Deadline(ConcurrentTransitionMixin, models.Model):
                 condition=Q(status__in=["open", "breached"]),
                 name="live_deadline_due",
             ),
+            # Open deadlines by due time, their team alongside: the teams' deadlines due soon
+            # on a manager's home page read from the index alone. Read from the table by the
+            # status index, a service manager's 1,563 due in the next two days at 100,000 cases
+            # took 2.4 ms, growing with the county; 0.6 ms so (issue 14).
+            models.Index(
+                fields=["due_at", "id"],
+                include=["owner_team"],
+                condition=Q(status="open"),
+                name="open_deadline_due",
+            ),
         ]
 
     def __str__(self) -> str:

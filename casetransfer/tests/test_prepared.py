@@ -156,3 +156,34 @@ def test_a_statement_to_be_planned_for_each_calls_values_is_sent_as_it_is():
     assert len(sent) == 3 and not [sql for sql in sent if sql.startswith("EXECUTE")]
     sql, params = custom.sql_with_params(team.pk)
     assert params.custom and prepared.statement(connection.cursor(), sql, params)[0] == sql
+
+
+def test_a_generic_plan_asked_of_some_shapes_is_kept_for_those_alone():
+    """CompiledOnce(generic_plan=function of the shape): a manager's overdue count is planned
+    once for every call for a scope of teams, and for each call for the whole county."""
+    team = TeamFactory(name="Generic North")
+    some = CompiledOnce(
+        lambda pk, shape: Team.objects.filter(pk=pk, name__startswith=shape).values_list("name"),
+        generic_plan=lambda shape: shape == "Generic",
+    )
+    _, generic = some.sql_with_params(team.pk, shape="Generic")
+    _, auto = some.sql_with_params(team.pk, shape="Gen")
+    assert generic.generic and not auto.generic
+    assert some(team.pk, shape="Generic") == some(team.pk, shape="Gen") == [(team.name,)]
+    if connection.vendor != "postgresql":
+        return
+    for _ in range(2):
+        some(team.pk, shape="Generic")
+        some(team.pk, shape="Gen")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s ORDER BY statement",
+            ['%"people_team"."name"::text LIKE %Gen%'],
+        )
+        plans = {statement: (g, c) for statement, g, c in cursor.fetchall()}
+    assert len(plans) == 2
+    kept = [counts for statement, counts in plans.items() if "'Generic%'" in statement]
+    assert kept == [(3, 0)]  # every call of the generic shape on its one plan
+    (others,) = [counts for statement, counts in plans.items() if "'Generic%'" not in statement]
+    assert others[1] >= 3  # PostgreSQL's choice: its first five calls are planned for each
