@@ -140,8 +140,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             # A manager's "waiting for allocation" panel (cases.selectors.
             # unallocated_cases_for_manager): the open unallocated cases in the panel's order, the
-            # team alongside, so the first ten are read in order and the count never leaves the
-            # index, where 5,675 were read and sorted for ten (12 ms; issue 14).
+            # team alongside, so the first ten are read in order, where 5,675 were read and
+            # sorted for ten (12 ms; issue 14)...
             models.Index(
                 UNALLOCATED_ORDER,
                 models.F("last_name"),
@@ -151,6 +151,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(allocated_worker__isnull=True)
                 & ~models.Q(involvement=Involvement.CLOSED),
                 name="case_unallocated_queue",
+            ),
+            # ...and their count, a team's range of this index alone: the queue's index holds
+            # every team's, and at 100,000 cases PostgreSQL read a service manager's teams'
+            # 5,659 cases from the table instead, for 588 (3.5 ms against 0.1; issue 14).
+            models.Index(
+                fields=["current_team"],
+                condition=models.Q(allocated_worker__isnull=True)
+                & ~models.Q(involvement=Involvement.CLOSED),
+                name="case_unallocated_team",
             ),
         ]
 
