@@ -56,6 +56,27 @@ def _marker(i: int, kind: str) -> int | datetime | str:
     return _MARKER_BASE - i
 
 
+# A text argument matched as part of a column's value (`contains`, `startswith`, `endswith`)
+# is passed in a LIKE pattern the ORM makes of it, escaped: found there, and each call's
+# argument written into the same pattern.
+_LIKE_PATTERNS = ("%{}%", "{}%", "%{}")
+
+
+def _argument_of(param: Any, passed: list) -> tuple[int | None, str | None]:
+    """Which argument a parameter of the compiled SQL is (None: a constant of the query), and
+    the LIKE pattern it is written into, if any."""
+    if param in passed:
+        return passed.index(param), None
+    if isinstance(param, str):
+        for position, marker in enumerate(passed):
+            if not isinstance(marker, str):
+                continue
+            for pattern in _LIKE_PATTERNS:
+                if param == pattern.format(marker):
+                    return position, pattern
+    return None, None
+
+
 class Params(list):
     """A call's parameters, and which of them are the same in every call (`fixed`: the query's
     own constants, not its arguments), which a prepared statement writes in (prepared.py)."""
@@ -83,6 +104,10 @@ class _Compiled(NamedTuple):
     built: QuerySet | None = None  # the queryset compiled, and its compiler (ModelsCompiledOnce)
     compiler: Any = None
     generic: bool = False  # planned once for every call's values (CompiledOnce.generic_plan)
+    # For each parameter, the LIKE pattern its text argument is written into ("%{}%" for
+    # `contains`), or None; and how the backend escapes text for LIKE, as the ORM does.
+    patterns: tuple[str | None, ...] = ()
+    like: Callable[[str], str] | None = None
 
     def params_for(self, args: tuple, *, generic: bool = False, custom: bool = False) -> "Params":
         """The SQL's parameters for a call: its arguments where the markers stood (a time as
@@ -92,6 +117,8 @@ class _Compiled(NamedTuple):
         for i, position in enumerate(self.positions):
             if position is None:
                 params.append(self.params[i])
+            elif self.patterns and self.patterns[i]:
+                params.append(self.patterns[i].format(self.like(args[position])))
             elif isinstance(args[position], datetime):
                 params.append(self.adapt(args[position]))
             else:
@@ -101,9 +128,10 @@ class _Compiled(NamedTuple):
 
 class CompiledOnce:
     """`build(*ids)` -> a `values_list` queryset whose arguments are integers (primary keys),
-    aware datetimes (times compared with a column) or text compared as it is (a case's
-    reference: `reference=...`, not `reference__icontains=...`, whose pattern the first call
-    finds is not the argument, and refuses). Calling it runs the query and returns
+    aware datetimes (times compared with a column) or text, compared as it is (a case's
+    reference: `reference=...`) or as part of a value (`last_name__contains=...`: the LIKE
+    pattern the ORM makes of it; text the build changes first, `text.upper()`, is not the
+    argument, and the first call refuses it). Calling it runs the query and returns
     its rows as tuples, the values converted as the ORM converts them; the SQL is the ORM's,
     compiled on the first call per database, number (and kind) of arguments and shape
     (`build(*ids, shape=shape)` when one is given). `sql_with_params` gives the SQL to write
@@ -205,7 +233,9 @@ class CompiledOnce:
             return _Compiled(None, (), [], {})
         # As the ORM passes them: a time is adapted for the backend (a string on SQLite).
         passed = [adapt(m) if k == "time" else m for m, k in zip(markers, kinds, strict=True)]
-        positions = [passed.index(p) if p in passed else None for p in params]
+        found = [_argument_of(p, passed) for p in params]
+        positions = [position for position, _ in found]
+        patterns = tuple(pattern for _, pattern in found)
         missing = set(range(arity)) - set(positions)
         if missing or any(str(marker) in sql for marker in passed):
             raise ValueError(
@@ -214,7 +244,19 @@ class CompiledOnce:
             )
         converters = self._converters(compiler)
         generic = self._generic_for(shape)
-        return _Compiled(sql, tuple(params), positions, converters, adapt, built, compiler, generic)
+        like = connections[using].ops.prep_for_like_query
+        return _Compiled(
+            sql,
+            tuple(params),
+            positions,
+            converters,
+            adapt,
+            built,
+            compiler,
+            generic,
+            patterns,
+            like,
+        )
 
     def _check_empty(self, kinds: tuple[str, ...], using: str, shape: Hashable) -> None:
         """...unless it was the stand-ins that matched nothing: a number compared with a small

@@ -136,7 +136,7 @@ def test_a_time_argument_is_passed_as_the_orm_passes_it():
 
 def test_a_text_argument_compared_as_it_is_is_passed_as_the_orm_passes_it():
     """Text compared with a column as it is (a case's reference in its page's address) is an
-    argument; text the ORM changes first (a pattern of `icontains`) is refused."""
+    argument; text changed before the ORM has it (upper-cased by the build) is refused."""
     amy, bob = UserFactory(username="amy"), UserFactory(username="o'brien; --")
 
     def named(username):
@@ -150,9 +150,29 @@ def test_a_text_argument_compared_as_it_is_is_passed_as_the_orm_passes_it():
     assert build.call_count == 1
 
     with pytest.raises(ValueError, match="cannot be compiled once"):
-        CompiledOnce(lambda text: User.objects.filter(username__icontains=text).values_list("pk"))(
+        CompiledOnce(lambda text: User.objects.filter(username=text.upper()).values_list("pk"))(
             "am"
         )
+
+
+@pytest.mark.parametrize("lookup", ["contains", "icontains", "startswith", "endswith"])
+def test_text_matched_as_part_of_a_value_is_written_into_the_orms_pattern_each_call(lookup):
+    """A search's words are matched as part of a name (a LIKE pattern the ORM makes of each,
+    escaped): the pattern is found around the stand-in, and each call's text is escaped and
+    written into it as the ORM would (a % or _ in it matches itself, not anything)."""
+    for username in ("amy_x", "amyzx", "bob%", "bobby", "AMY"):
+        UserFactory(username=username)
+
+    def matching(text):
+        return User.objects.filter(**{f"username__{lookup}": text}).values_list("pk").order_by("pk")
+
+    build = mock.Mock(side_effect=matching)
+    read = CompiledOnce(build)
+    for text in ("amy", "y_", "b%", "%", "_", "bob", "x", "AMY", "nobody"):
+        assert read(text) == list(matching(text)), text
+    assert build.call_count == 1
+    sql, params = read.sql_with_params("b%")
+    assert "b%" not in sql and [p for p in params if "b" in str(p)]  # a parameter, escaped
 
 
 def test_the_sql_kept_is_bounded_and_what_was_let_go_is_compiled_again():
