@@ -35,11 +35,7 @@ class SinglePassPaginator(Paginator):
         if number < 1:
             raise EmptyPage("That page number is less than 1")
         bottom = (number - 1) * self.per_page
-        rows = list(
-            self.object_list.annotate(search_total=Window(Count("*")))[
-                bottom : bottom + self.per_page
-            ]
-        )
+        rows = self._rows(bottom)
         if rows:
             first = rows[0]
             self.__dict__["count"] = (
@@ -50,6 +46,15 @@ class SinglePassPaginator(Paginator):
         else:
             raise EmptyPage("That page contains no results")
         return self._get_page(rows, number, self)
+
+    def _rows(self, bottom: int) -> list:
+        """The page's rows from `bottom`, each with the total. A list that reads its own
+        pages (cases.selectors.NameSearch: `page_rows`, its SQL compiled once) reads them."""
+        page_rows = getattr(self.object_list, "page_rows", None)
+        if page_rows is not None:
+            return page_rows(bottom, self.per_page)
+        counted = self.object_list.annotate(search_total=Window(Count("*")))
+        return list(counted[bottom : bottom + self.per_page])
 
 
 class CountedSoFar(Paginator):

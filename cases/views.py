@@ -133,6 +133,7 @@ class CaseListView(ListView):
             query=self.query,
             team_id=saved.get("team"),
             plan_type=saved.get("plan_type", ""),
+            pages=True,
         )
 
     def get_context_data(self, **kwargs):

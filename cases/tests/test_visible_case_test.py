@@ -73,8 +73,9 @@ def test_a_search_by_number_finds_what_the_database_filter_finds(demo):
             assert found == expected, (user.username, query)
     # Both ways were taken: a prefix of many matches, and a number of one.
     worker = User.objects.get(username="ffp.north")
-    assert _few_numbered(worker, _by_number(many)) is None
-    assert _few_numbered(worker, _by_number(numbers[0])) is not None
+    unfiltered = {"team_id": None, "plan_type": ""}
+    assert _few_numbered(worker, many.upper(), **unfiltered) is None
+    assert _few_numbered(worker, numbers[0].upper(), **unfiltered) is not None
 
 
 @pytest.mark.parametrize("cached", ["nothing", "every id"])
